@@ -1,1 +1,187 @@
-fn main() {}
+//! Turns the book's pages into tests.
+//!
+//! skeptic reads raw Markdown and knows nothing of mdBook's `{{#include}}`, so this script
+//! expands every page with `bookkit` (mdBook's own semantics) into `$OUT_DIR/pages/`, then
+//! writes one test per item into `$OUT_DIR`, named after the page and line it checks:
+//!
+//! - `listings.rs`: every ```` ```rust ```` block, compiled and run by skeptic's runtime;
+//! - `compile_fail.rs`: every `compile_fail` listing, which rustc must reject;
+//! - `outputs.rs`: every ```` ```console ```` block, compared with a fresh run;
+//! - `figures.rs`: every `chNN_plot_*` example, compared with its committed SVG.
+//!
+//! A missing file or anchor, a refused flag or a malformed console block becomes a
+//! `compile_error!` in the listings' tests, naming the page and line (mdBook itself would
+//! only log it), so `cargo test` stops there while the examples still build.
+
+use std::env;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::Path;
+use std::process::ExitCode;
+
+use bookkit::{ListingKind, Problem};
+
+fn main() -> ExitCode {
+    let root_dir = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let out_dir = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    let target = env::var("TARGET").expect("cargo sets TARGET");
+    let root = Path::new(&root_dir);
+    // A directory is watched as a whole: a new page or example reruns this script.
+    for watched in ["src", "examples", "book.toml"] {
+        println!("cargo:rerun-if-changed={watched}");
+    }
+
+    let pages = match bookkit::pages::pages(root) {
+        Ok(pages) => pages,
+        Err(error) => {
+            eprintln!("error: cannot read the pages under src/: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let expanded_dir = Path::new(&out_dir).join("pages");
+    fs::create_dir_all(&expanded_dir).expect("OUT_DIR is writable");
+
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut listings = String::new();
+    let mut compile_fail = String::new();
+    let mut outputs = String::new();
+    for page in &pages {
+        match bookkit::blocks::listings(root, page) {
+            Ok((expanded, found)) => {
+                let file = page.path.trim_start_matches("src/").replace('/', "_");
+                fs::write(expanded_dir.join(file), &expanded.text).expect("OUT_DIR is writable");
+                for listing in found {
+                    let name = page.test_name(listing.line);
+                    let place = format!("{}:{}", page.path, listing.line);
+                    match listing.kind {
+                        ListingKind::Run | ListingKind::CompileOnly => {
+                            let run = listing.kind == ListingKind::Run;
+                            let _ = writeln!(
+                                listings,
+                                "#[test]\nfn {name}() {{\n    support::listing({place:?}, {run}, {});\n}}\n",
+                                raw_string(&listing.program)
+                            );
+                        }
+                        ListingKind::CompileFail(_) => {
+                            let _ = writeln!(
+                                compile_fail,
+                                "#[test]\nfn {name}() {{\n    support::compile_fail({:?}, {});\n}}\n",
+                                page.path, listing.line
+                            );
+                        }
+                    }
+                }
+            }
+            Err(found) => problems.extend(found),
+        }
+        match bookkit::blocks::output_blocks(page) {
+            Ok(blocks) => {
+                for block in blocks {
+                    let _ = writeln!(
+                        outputs,
+                        "#[test]\nfn {}() {{\n    support::output({:?}, {});\n}}\n",
+                        page.test_name(block.line()),
+                        page.path,
+                        block.line()
+                    );
+                }
+            }
+            Err(found) => problems.extend(found),
+        }
+    }
+    check_example_names(root, &mut problems);
+    if !problems.is_empty() {
+        // The problems stop the tests from compiling, each one naming its place, but not the
+        // examples: an author can still run a program while a page is half written.
+        listings = problems
+            .iter()
+            .map(|problem| format!("compile_error!({:?});\n", problem.to_string()))
+            .collect();
+        for problem in &problems {
+            println!("cargo:warning={problem}");
+        }
+    }
+
+    let figures = figure_tests(root);
+    let constants = format!(
+        "/// Where the book is, and where skeptic finds the compiled dependencies.\n\
+         pub const ROOT_DIR: &str = {root_dir:?};\npub const OUT_DIR: &str = {out_dir:?};\n\
+         pub const TARGET: &str = {target:?};\n"
+    );
+    for (file, text) in [
+        ("listings.rs", listings),
+        ("compile_fail.rs", compile_fail),
+        ("outputs.rs", outputs),
+        ("figures.rs", figures),
+        ("paths.rs", constants),
+    ] {
+        write_if_changed(&Path::new(&out_dir).join(file), &text);
+    }
+    ExitCode::SUCCESS
+}
+
+/// A raw string literal that holds `text` whatever quotes and hashes it contains.
+fn raw_string(text: &str) -> String {
+    let mut hashes = String::from("#");
+    while text.contains(&format!("\"{hashes}")) {
+        hashes.push('#');
+    }
+    format!("r{hashes}\"{text}\"{hashes}")
+}
+
+/// Examples follow `chNN_slug` so that a chapter's files share its prefix.
+fn check_example_names(root: &Path, problems: &mut Vec<Problem>) {
+    let Ok(entries) = fs::read_dir(root.join("examples")) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(stem) = name.strip_suffix(".rs") else {
+            continue;
+        };
+        let well_named = stem.len() > 5
+            && stem.starts_with("ch")
+            && stem[2..4].chars().all(|c| c.is_ascii_digit())
+            && stem.as_bytes()[4] == b'_';
+        if !well_named {
+            problems.push(Problem {
+                page: format!("examples/{name}"),
+                line: 1,
+                message: "examples are named chNN_slug.rs, after their chapter".into(),
+            });
+        }
+    }
+}
+
+/// One test per example that draws a figure: `chNN_plot_SLUG` -> `src/img/chNN-SLUG.svg`.
+fn figure_tests(root: &Path) -> String {
+    let mut names: Vec<String> = fs::read_dir(root.join("examples"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let stem = name.strip_suffix(".rs")?;
+            (stem.len() > 10 && &stem[4..10] == "_plot_").then(|| stem.to_owned())
+        })
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .map(|name| {
+            let svg = format!(
+                "src/img/{}-{}.svg",
+                &name[..4],
+                name[10..].replace('_', "-")
+            );
+            format!("#[test]\nfn {name}() {{\n    support::figure({name:?}, {svg:?});\n}}\n\n")
+        })
+        .collect()
+}
+
+/// Rewriting an unchanged file would make cargo rebuild the tests for nothing.
+fn write_if_changed(path: &Path, text: &str) {
+    if fs::read_to_string(path).ok().as_deref() != Some(text) {
+        fs::write(path, text).expect("OUT_DIR is writable");
+    }
+}

@@ -1,3 +1,8 @@
+use std::thread;
+
+// ANCHOR: main
 fn main() {
-    println!("hello");
+    let handle = thread::spawn(|| "hello from a thread");
+    println!("{}", handle.join().unwrap());
 }
+// ANCHOR_END: main

@@ -1,0 +1,142 @@
+//! Running a program with a time limit and keeping what it printed.
+
+use std::io::{self, Read};
+use std::process::{Child, Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How long any listing or example may run in the tests before it counts as hung.
+pub const TIME_LIMIT: Duration = Duration::from_secs(100);
+
+/// What a finished (or stopped) program printed.
+#[derive(Clone, Debug)]
+pub struct Run {
+    pub stdout: String,
+    pub stderr: String,
+    /// The exit code; `None` if it was stopped by a signal or by the time limit.
+    pub code: Option<i32>,
+    pub timed_out: bool,
+}
+
+impl Run {
+    /// Standard output, then standard error, then `(exit status N)` when N is not 0: the
+    /// form in which a page shows a run.
+    pub fn transcript(&self) -> String {
+        let mut text = self.stdout.clone();
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str(&self.stderr);
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        match self.code {
+            Some(0) => {}
+            Some(code) => text.push_str(&format!("(exit status {code})\n")),
+            None => text.push_str("(killed by a signal)\n"),
+        }
+        text
+    }
+}
+
+/// Runs `command` to the end, or kills it after `limit`.
+pub fn run(command: &mut Command, limit: Duration) -> io::Result<Run> {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    // Read both pipes while waiting: a program that fills a pipe would otherwise block.
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let (code, timed_out) = wait(&mut child, limit)?;
+    Ok(Run {
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+        code,
+        timed_out,
+    })
+}
+
+fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> thread::JoinHandle<String> {
+    thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+fn wait(child: &mut Child, limit: Duration) -> io::Result<(Option<i32>, bool)> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok((status.code(), false));
+        }
+        if Instant::now() >= deadline {
+            child.kill()?;
+            child.wait()?;
+            return Ok((None, true));
+        }
+        // Polling: std has no wait-with-timeout; 20 ms is nothing next to a program's run.
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The debug build of example `name`, next to the running test binary
+/// (`target/debug/deps/TEST` -> `target/debug/examples/NAME`).
+///
+/// `cargo test` builds every example before it runs the tests; when only some tests were
+/// asked for, cargo may not have, so this builds them once (a no-op when they are fresh).
+pub fn built_example(name: &str) -> io::Result<std::path::PathBuf> {
+    use std::sync::OnceLock;
+    static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
+    let built = BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args([
+                "build",
+                "--quiet",
+                "--examples",
+                "--package",
+                "mastering-concurrency",
+            ])
+            .status()
+            .map_err(|e| e.to_string())?;
+        status
+            .success()
+            .then_some(())
+            .ok_or_else(|| format!("`cargo build --examples` failed: {status}"))
+    });
+    built.clone().map_err(io::Error::other)?;
+    let test_binary = std::env::current_exe()?;
+    let profile_dir = test_binary
+        .parent()
+        .and_then(|deps| deps.parent())
+        .ok_or_else(|| io::Error::other("test binary outside target/<profile>/deps"))?;
+    let path = profile_dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    if path.exists() {
+        Ok(path)
+    } else {
+        Err(io::Error::other(format!(
+            "no example `{name}` (looked for {})",
+            path.display()
+        )))
+    }
+}
+
+/// A new empty folder under the system's temporary folder, for one test's files.
+pub fn scratch_dir(purpose: &str) -> io::Result<std::path::PathBuf> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "book-{purpose}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
