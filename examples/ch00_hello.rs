@@ -2,7 +2,9 @@ use std::thread;
 
 // ANCHOR: main
 fn main() {
-    let handle = thread::spawn(|| "hello from a thread");
-    println!("{}", handle.join().unwrap());
+    // The closure runs on a new thread; `join` waits for it and hands back its result.
+    let worker = thread::spawn(|| (1..=100u32).sum::<u32>());
+    let sum = worker.join().expect("the worker thread panicked");
+    println!("a second thread added 1 to 100 and got {sum}");
 }
 // ANCHOR_END: main
