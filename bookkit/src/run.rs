@@ -95,13 +95,7 @@ pub fn built_example(name: &str) -> io::Result<std::path::PathBuf> {
     let built = BUILT.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
-            .args([
-                "build",
-                "--quiet",
-                "--examples",
-                "--package",
-                "mastering-concurrency",
-            ])
+            .args(["build", "--quiet", "--workspace", "--examples"])
             .status()
             .map_err(|e| e.to_string())?;
         status
