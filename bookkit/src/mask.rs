@@ -4,7 +4,10 @@
 //!
 //! 1. every number with a fractional part (`0.512`, `1.93`) becomes `#`;
 //! 2. the rest of a line after the label `machine:` becomes `#`;
-//! 3. runs of spaces become one space, and trailing spaces go.
+//! 3. a path into the standard library's sources, as rustc prints it
+//!    (`/rustc/<commit>/library/std/src/thread/scoped.rs:203:34`), becomes `/rustc/#`:
+//!    it names the toolchain, not the listing;
+//! 4. runs of spaces become one space, and trailing spaces go.
 //!
 //! Whole numbers stay, so counts and results are still compared exactly. CONTRIBUTING.md
 //! describes the rule to authors; change both together.
@@ -27,7 +30,20 @@ pub fn mask_line(line: &str) -> String {
         Some(at) => format!("{} #", &line[..at + MACHINE_LABEL.len()]),
         None => line.to_owned(),
     };
-    squeeze_spaces(&mask_fractions(&line))
+    squeeze_spaces(&mask_fractions(&mask_std_paths(&line)))
+}
+
+/// rustc's path to the standard library sources: `/rustc/` up to the next space.
+const STD_SOURCES: &str = "/rustc/";
+
+fn mask_std_paths(line: &str) -> String {
+    match line.find(STD_SOURCES) {
+        Some(at) => {
+            let end = line[at..].find(' ').map_or(line.len(), |n| at + n);
+            format!("{}{STD_SOURCES}#{}", &line[..at], &line[end..])
+        }
+        None => line.to_owned(),
+    }
 }
 
 /// Cleans whitespace only: what `exact` blocks are compared with.
@@ -100,5 +116,9 @@ mod tests {
         assert_eq!(mask_line("machine: 2 logical cores, Xeon"), "machine: #");
         assert_eq!(mask_line("   1    0.51   "), " 1 #");
         assert_eq!(mask("a\n\n\n"), "a");
+        assert_eq!(
+            mask_line("  --> /rustc/59807616e1fa/library/std/src/thread/scoped.rs:203:34"),
+            " --> /rustc/#"
+        );
     }
 }

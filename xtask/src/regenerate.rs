@@ -27,8 +27,13 @@ fn build_release_examples(root: &Path) -> Result<(), String> {
         .ok_or_else(|| "building the examples failed".into())
 }
 
+/// Where cargo put the release build of example `name`: under `CARGO_TARGET_DIR` when it is
+/// set (relative to the book's root, as cargo reads it there), else under `target/`.
 fn release_example(root: &Path, name: &str) -> std::path::PathBuf {
-    root.join("target/release/examples")
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root.join("target"), |dir| root.join(dir));
+    target
+        .join("release/examples")
         .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
 }
 
