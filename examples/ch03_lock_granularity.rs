@@ -1,0 +1,149 @@
+//! How much the size of a critical section matters: one lock around a whole loop, a lock
+//! around each increment, and an atomic counter with no lock at all.
+//!
+//! Usage: cargo run --release --example ch03_lock_granularity [-- TOTAL]
+
+use std::env;
+use std::hint::black_box;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::thread;
+use std::time::{Duration, Instant};
+
+const THREAD_COUNTS: [usize; 4] = [1, 2, 4, 8];
+// Small enough for a debug build to finish in a second or two.
+const DEFAULT_TOTAL: usize = 1_000_000;
+const MAX_TOTAL: usize = 1_000_000_000;
+const ROUNDS: usize = 3;
+
+const USAGE: &str = "\
+usage: ch03_lock_granularity [TOTAL]
+
+Counts to TOTAL (default 1000000) with 1, 2, 4 and 8 threads in three ways: one lock
+held around each thread's whole loop, one lock per increment, and an atomic counter.
+Prints the best time of 3 rounds for each. TOTAL is a whole number from 1 to 1000000000.";
+
+/// How many of `total` increments thread `i` of `threads` does: the shares add up to `total`.
+fn share(total: usize, threads: usize, i: usize) -> usize {
+    total / threads + usize::from(i < total % threads)
+}
+
+// ANCHOR: strategies
+/// Each thread takes the lock once and does all its increments while holding it.
+fn one_lock(total: usize, threads: usize) -> usize {
+    let counter = Mutex::new(0);
+    thread::scope(|s| {
+        for i in 0..threads {
+            let counter = &counter;
+            s.spawn(move || {
+                let mut guard = counter.lock().unwrap();
+                for _ in 0..share(total, threads, i) {
+                    // black_box stops the compiler from folding the loop into one addition.
+                    *guard += black_box(1);
+                }
+            });
+        }
+    });
+    counter.into_inner().unwrap()
+}
+
+/// Each thread takes the lock for every single increment.
+fn lock_each(total: usize, threads: usize) -> usize {
+    let counter = Mutex::new(0);
+    thread::scope(|s| {
+        for i in 0..threads {
+            let counter = &counter;
+            s.spawn(move || {
+                for _ in 0..share(total, threads, i) {
+                    *counter.lock().unwrap() += black_box(1);
+                }
+            });
+        }
+    });
+    counter.into_inner().unwrap()
+}
+
+/// No lock: each increment is one indivisible read-modify-write of the counter.
+fn atomic(total: usize, threads: usize) -> usize {
+    let counter = AtomicUsize::new(0);
+    thread::scope(|s| {
+        for i in 0..threads {
+            let counter = &counter;
+            s.spawn(move || {
+                for _ in 0..share(total, threads, i) {
+                    // Relaxed is enough: nothing else is published through this counter.
+                    counter.fetch_add(black_box(1), Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    counter.into_inner()
+}
+// ANCHOR_END: strategies
+
+/// Runs `count_with` ROUNDS times and keeps the fastest time: the slower rounds measure
+/// whatever else the machine was doing, such as other programs or the first touch of memory.
+fn best_of(count_with: impl Fn() -> usize) -> (usize, Duration) {
+    let mut best = Duration::MAX;
+    let mut count = 0;
+    for _ in 0..ROUNDS {
+        let start = Instant::now();
+        count = count_with();
+        best = best.min(start.elapsed());
+    }
+    (count, best)
+}
+
+fn millis(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn parse_args() -> Result<usize, ExitCode> {
+    let args: Vec<String> = env::args().skip(1).collect();
+    match args.as_slice() {
+        [] => Ok(DEFAULT_TOTAL),
+        [flag] if flag == "--help" || flag == "-h" => {
+            println!("{USAGE}");
+            Err(ExitCode::SUCCESS)
+        }
+        [n] => match n.parse::<usize>() {
+            Ok(n) if (1..=MAX_TOTAL).contains(&n) => Ok(n),
+            _ => {
+                eprintln!("error: TOTAL must be a whole number from 1 to {MAX_TOTAL}, got `{n}`");
+                Err(ExitCode::from(2))
+            }
+        },
+        _ => {
+            eprintln!("error: expected at most one argument, TOTAL (try --help)");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let total = match parse_args() {
+        Ok(total) => total,
+        Err(code) => return code,
+    };
+
+    // ANCHOR: table
+    println!("{total} increments, best of {ROUNDS} rounds, in milliseconds");
+    println!("threads   one lock  lock each     atomic");
+    for threads in THREAD_COUNTS {
+        let (a, one) = best_of(|| one_lock(total, threads));
+        let (b, each) = best_of(|| lock_each(total, threads));
+        let (c, atom) = best_of(|| atomic(total, threads));
+        // A fast wrong answer is worth nothing: every way must count every increment.
+        assert!(a == total && b == total && c == total, "lost increments");
+        println!(
+            "{threads:>7} {:>10.2} {:>10.2} {:>10.2}",
+            millis(one),
+            millis(each),
+            millis(atom)
+        );
+    }
+    println!("every counter reached {total}");
+    // ANCHOR_END: table
+    ExitCode::SUCCESS
+}

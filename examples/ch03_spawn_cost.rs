@@ -1,0 +1,110 @@
+//! Measures what it costs to start and join N threads, and N processes.
+//!
+//! The processes are copies of this very program: started with `--child`, a copy exits at
+//! once, so each process does as little work as each thread.
+//!
+//! Usage: cargo run --release --example ch03_spawn_cost [-- N]
+
+use std::env;
+use std::io;
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+// A hidden flag: the parent passes it to the copies it starts.
+const CHILD_FLAG: &str = "--child";
+// Small enough that a debug build finishes in well under a second of process start-ups.
+const DEFAULT_COUNT: usize = 100;
+// Starting thousands of processes at once can run into the system's process limit.
+const MAX_COUNT: usize = 2000;
+
+const USAGE: &str = "\
+usage: ch03_spawn_cost [N]
+
+Starts and joins N threads, then starts and waits for N copies of this program,
+and prints what one thread and one process cost. N is a whole number from 1 to 2000
+(default 100).";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let count = match args.as_slice() {
+        // A child has nothing to do: its cost is the cost of being a process.
+        [flag] if flag == CHILD_FLAG => return ExitCode::SUCCESS,
+        [flag] if flag == "--help" || flag == "-h" => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        [] => DEFAULT_COUNT,
+        [n] => match n.parse::<usize>() {
+            Ok(n) if (1..=MAX_COUNT).contains(&n) => n,
+            _ => {
+                eprintln!("error: N must be a whole number from 1 to {MAX_COUNT}, got `{n}`");
+                return ExitCode::from(2);
+            }
+        },
+        _ => {
+            eprintln!("error: expected at most one argument, N (try --help)");
+            return ExitCode::from(2);
+        }
+    };
+
+    let threads = time_threads(count);
+    let processes = match time_processes(count) {
+        Ok(elapsed) => elapsed,
+        Err(err) => {
+            eprintln!("error: could not run a copy of this program: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    let per_thread = micros_each(threads, count);
+    let per_process = micros_each(processes, count);
+    println!("started and joined {count} of each");
+    println!("per thread:  {per_thread:>9.1} µs");
+    println!("per process: {per_process:>9.1} µs");
+    println!(
+        "a process costs {:.1}x as much as a thread",
+        per_process / per_thread
+    );
+    ExitCode::SUCCESS
+}
+
+// ANCHOR: threads
+/// Starts `count` threads that do nothing, then joins them all.
+fn time_threads(count: usize) -> Duration {
+    let start = Instant::now();
+    let handles: Vec<_> = (0..count).map(|_| thread::spawn(|| {})).collect();
+    for handle in handles {
+        handle.join().expect("an empty thread cannot panic");
+    }
+    start.elapsed()
+}
+// ANCHOR_END: threads
+
+// ANCHOR: processes
+/// Starts `count` copies of this program that exit at once, then waits for them all.
+fn time_processes(count: usize) -> io::Result<Duration> {
+    let me = env::current_exe()?;
+    let start = Instant::now();
+    let children = (0..count)
+        .map(|_| {
+            Command::new(&me)
+                .arg(CHILD_FLAG)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .spawn()
+        })
+        .collect::<io::Result<Vec<Child>>>()?;
+    for mut child in children {
+        let status = child.wait()?;
+        if !status.success() {
+            return Err(io::Error::other(format!("a child exited with {status}")));
+        }
+    }
+    Ok(start.elapsed())
+}
+// ANCHOR_END: processes
+
+fn micros_each(total: Duration, count: usize) -> f64 {
+    total.as_secs_f64() * 1e6 / count as f64
+}
