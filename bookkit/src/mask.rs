@@ -2,7 +2,8 @@
 //!
 //! Applied in the same way to the output a page shows and to a fresh run, line by line:
 //!
-//! 1. every number with a fractional part (`0.512`, `1.93`) becomes `#`;
+//! 1. every number with a fractional part (`0.512`, `1.93`, `-0.02`) becomes `#`, its sign
+//!    included: a measured value may come out on either side of zero;
 //! 2. the rest of a line after the label `machine:` becomes `#`;
 //! 3. a path into the standard library's sources, as rustc prints it
 //!    (`/rustc/<commit>/library/std/src/thread/scoped.rs:203:34`), becomes `/rustc/#`:
@@ -72,6 +73,14 @@ fn mask_fractions(line: &str) -> String {
                 while i < chars.len() && chars[i].is_ascii_digit() {
                     i += 1;
                 }
+                // A minus sign right before the number belongs to it, unless it joins two
+                // words or numbers (`x-1.5` is a subtraction, `- 1.5` a list item).
+                let signed = start > 0
+                    && chars[start - 1] == '-'
+                    && (start == 1 || !chars[start - 2].is_alphanumeric());
+                if signed {
+                    out.pop();
+                }
                 out.push('#');
             } else {
                 out.extend(&chars[start..i]);
@@ -109,6 +118,8 @@ mod tests {
         );
         assert_eq!(mask_line("last: 10000000000453."), "last: 10000000000453.");
         assert_eq!(mask_line("v1.2.3"), "v#.3");
+        assert_eq!(mask_line("e = -0.021 (was 0.4)"), "e = # (was #)");
+        assert_eq!(mask_line("x-1.5 and - 2.5"), "x-# and - #");
     }
 
     #[test]
