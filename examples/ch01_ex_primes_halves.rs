@@ -44,8 +44,8 @@ fn fastest_round<T>(mut work: impl FnMut() -> T) -> (T, Duration) {
 }
 
 fn main() {
-    let first: u64 = 10_u64.pow(13);
-    let numbers: Vec<u64> = (first..first + 500).collect();
+    let lowest: u64 = 10_u64.pow(13);
+    let numbers: Vec<u64> = (lowest..lowest + 500).collect();
 
     let (sequential, seq_time) = fastest_round(|| primes_in(&numbers).0);
     println!(
@@ -54,18 +54,18 @@ fn main() {
         seq_time.as_secs_f64()
     );
 
-    let ((left, right), halves_time) = fastest_round(|| {
+    let ((first, second), halves_time) = fastest_round(|| {
         // ANCHOR: halves
-        let (left, right) = numbers.split_at(numbers.len() / 2);
+        let (first_half, second_half) = numbers.split_at(numbers.len() / 2);
         thread::scope(|s| {
-            let left = s.spawn(|| primes_in(left));
-            let right = s.spawn(|| primes_in(right));
-            (left.join().unwrap(), right.join().unwrap())
+            let first = s.spawn(|| primes_in(first_half));
+            let second = s.spawn(|| primes_in(second_half));
+            (first.join().unwrap(), second.join().unwrap())
         })
         // ANCHOR_END: halves
     });
 
-    for (label, (primes, busy)) in [("first half", &left), ("second half", &right)] {
+    for (label, (primes, busy)) in [("first half", &first), ("second half", &second)] {
         println!(
             "  {label}: {} primes, its thread busy {:.3} s",
             primes.len(),
@@ -74,7 +74,7 @@ fn main() {
     }
     // The first half's primes all come before the second half's, so joining
     // the two lists restores the order without a sort.
-    let halves = [left.0, right.0].concat();
+    let halves = [first.0, second.0].concat();
     println!(
         "two halves: {} primes in {:.3} s (fastest of 5 rounds)",
         halves.len(),

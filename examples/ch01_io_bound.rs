@@ -42,7 +42,9 @@ fn main() {
         thread::scope(|s| {
             // Start every thread before joining any: joining inside the same
             // iterator would wait for each fetch before starting the next.
-            let handles: Vec<_> = (0..PAGES).map(|p| s.spawn(move || fetch(p))).collect();
+            let handles: Vec<_> = (0..PAGES)
+                .map(|page| s.spawn(move || fetch(page)))
+                .collect();
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         })
     });

@@ -35,8 +35,8 @@ fn with_threads() -> BigUint {
             s.spawn(|| {
                 // The guard is held from the read to the write, so no other
                 // thread can read the old value in between.
-                let mut x = x.lock().unwrap();
-                *x = f(&x);
+                let mut guard = x.lock().unwrap();
+                *guard = f(&guard);
             });
         }
     });
@@ -68,10 +68,10 @@ fn show(label: &str, endings: &[BigUint], fastest: Duration) {
 fn main() {
     let (seq_endings, seq_time) = measure(sequential);
     show("sequential loop:", &seq_endings, seq_time);
-    let (thr_endings, thr_time) = measure(with_threads);
-    show("20 threads sharing a Mutex:", &thr_endings, thr_time);
+    let (locked_endings, locked_time) = measure(with_threads);
+    show("20 threads sharing a Mutex:", &locked_endings, locked_time);
     println!(
         "the threads took {:.2}x the time of the loop",
-        thr_time.as_secs_f64() / seq_time.as_secs_f64()
+        locked_time.as_secs_f64() / seq_time.as_secs_f64()
     );
 }
