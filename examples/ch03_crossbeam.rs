@@ -35,7 +35,7 @@ fn main() {
     });
     drop(result_tx);
 
-    // The squares arrive in whatever order the consumers finished them; sort to compare.
+    // The squares arrive in the order the consumers finished them; sort to compare.
     let mut squares: Vec<u64> = result_rx.iter().collect();
     squares.sort_unstable();
     let expected: Vec<u64> = (1..=ITEMS).map(|n| n * n).collect();

@@ -22,7 +22,7 @@ fn verdict(n: u64) -> String {
 // ANCHOR: detached
 fn main() {
     // The checkers may print only once all six parties, main included, have reached
-    // this gate. Main never does: it plays the original program without its keyboard wait.
+    // this gate. Main never does: it plays the original without its keyboard wait.
     let gate = Arc::new(Barrier::new(NUMBERS.len() + 1));
     let (answered, answers) = mpsc::channel();
 
@@ -44,7 +44,7 @@ fn main() {
     let running = handles.iter().filter(|h| !h.is_finished()).count();
     println!("main: {ready} checkers have their answers, {running} are still running");
     println!("main: returning without waiting for them");
-    // Dropping a `JoinHandle` detaches its thread; returning from `main` ends the process,
-    // and every thread still running ends with it.
+    // Dropping a `JoinHandle` detaches its thread; returning from `main` ends the
+    // process, and every thread still running ends with it.
 }
 // ANCHOR_END: detached

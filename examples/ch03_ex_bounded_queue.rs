@@ -37,17 +37,21 @@ impl<T> BoundedQueue<T> {
         }
     }
 
-    /// Waits for room, then adds the item.
-    fn push(&self, item: T) {
+    /// Waits for room, then adds the item; gives it back if the queue is closed.
+    fn push(&self, item: T) -> Result<(), T> {
         let guard = self.state.lock().unwrap();
         let mut state = self
             .not_full
-            .wait_while(guard, |s| s.items.len() == CAPACITY)
+            .wait_while(guard, |s| s.items.len() == CAPACITY && !s.closed)
             .unwrap();
+        if state.closed {
+            return Err(item);
+        }
         state.items.push_back(item);
         state.high_water = state.high_water.max(state.items.len());
         drop(state);
         self.not_empty.notify_one();
+        Ok(())
     }
 
     /// Waits for an item; `None` once the queue is closed and empty.
@@ -66,9 +70,13 @@ impl<T> BoundedQueue<T> {
         item
     }
 
+    /// Refuses further pushes; `pop` returns `None` once the queue is also empty.
     fn close(&self) {
         self.state.lock().unwrap().closed = true;
+        // Both kinds of waiter must see the change: consumers to drain the queue and
+        // stop, producers waiting for room to give up.
         self.not_empty.notify_all();
+        self.not_full.notify_all();
     }
 }
 
@@ -92,7 +100,9 @@ fn main() {
                 let queue = &queue;
                 s.spawn(move || {
                     for i in 1..=ITEMS_EACH {
-                        queue.push(p * ITEMS_EACH + i);
+                        queue
+                            .push(p * ITEMS_EACH + i)
+                            .expect("the queue closes only after the producers finish");
                     }
                 })
             })

@@ -36,7 +36,8 @@ fn main() {
                 .expect("could not start a worker");
         }
     });
-    // The workers are joined and their senders gone; drop main's so the loop below ends.
+    // The workers are joined and their senders gone; drop main's too, or the loop
+    // below would wait forever.
     drop(result_tx);
 
     // Results arrive in the order the workers finished; each goes back to its place.

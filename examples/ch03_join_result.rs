@@ -12,7 +12,7 @@ fn main() {
     // ANCHOR_END: join
 
     // ANCHOR: panic
-    // Replace the default panic report with nothing: main reports the panic itself below.
+    // Replace the default panic report with nothing: main reports the panic below.
     panic::set_hook(Box::new(|_| {}));
     let handle = thread::spawn(|| -> u64 { panic!("no answer today") });
     match handle.join() {

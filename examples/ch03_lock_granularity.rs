@@ -39,7 +39,8 @@ fn one_lock(total: usize, threads: usize) -> usize {
             s.spawn(move || {
                 let mut guard = counter.lock().unwrap();
                 for _ in 0..share(total, threads, i) {
-                    // black_box stops the compiler from folding the loop into one addition.
+                    // black_box keeps the compiler from folding the loop into one
+                    // addition.
                     *guard += black_box(1);
                 }
             });
@@ -72,7 +73,8 @@ fn atomic(total: usize, threads: usize) -> usize {
             let counter = &counter;
             s.spawn(move || {
                 for _ in 0..share(total, threads, i) {
-                    // Relaxed is enough: nothing else is published through this counter.
+                    // Relaxed is enough: no other data is published through this
+                    // counter, and the scope's joins make the total visible to main.
                     counter.fetch_add(black_box(1), Ordering::Relaxed);
                 }
             });

@@ -25,7 +25,7 @@ fn main() {
             println!("A: has the lock");
             count_down("A", 5);
             println!("A: releasing the lock");
-        }); // `_guard` lives to the end of the closure: the lock is held for the countdown.
+        }); // `_guard` lives to the end of the closure: the lock covers the countdown.
 
         // Start B only once A holds the lock, so that A goes first on every run.
         a_has_lock_rx.recv().unwrap();

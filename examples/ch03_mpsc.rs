@@ -9,7 +9,7 @@ const MESSAGES: u32 = 3;
 fn main() {
     let (tx, rx) = mpsc::channel();
     for p in 1..=3 {
-        // Each producer owns a sender of its own; the channel stays open while any exists.
+        // Each producer owns a sender; the channel stays open while any sender exists.
         let tx = tx.clone();
         thread::spawn(move || {
             for m in 1..=MESSAGES {
@@ -20,8 +20,8 @@ fn main() {
     // Main's own sender must go too, or the loop below would wait for it forever.
     drop(tx);
 
-    // `recv` blocks until a message arrives, and fails once every sender is dropped and the
-    // channel is empty: that ends the loop.
+    // `recv` blocks until a message arrives, and fails once every sender is dropped and
+    // the channel is empty: that ends the loop.
     let mut received = 0;
     for message in rx {
         println!("{message}");

@@ -15,11 +15,10 @@ fn main() {
         let counter = Arc::clone(&counter);
         handles.push(thread::spawn(move || {
             for _ in 0..INCREMENTS {
-                // `lock` waits until no other thread holds the lock, and returns a guard
-                // through which the counter can be read and changed.
+                // The guard is the only way to the counter: no lock, no access.
                 let mut guard = counter.lock().unwrap();
                 *guard += 1;
-            } // Each iteration's guard is dropped here, and dropping it unlocks.
+            } // The guard is dropped here, so each increment is a critical section.
         }));
     }
     for handle in handles {

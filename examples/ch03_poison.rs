@@ -9,28 +9,30 @@ fn main() {
     // Replace the default panic report with nothing: main reports the panic itself.
     panic::set_hook(Box::new(|_| {}));
 
-    // Invariant: the list holds the squares 1, 4, 9, ... with none missing.
-    let squares = Mutex::new(vec![1, 4, 9]);
+    // Invariant: the two balances add up to 100.
+    let balances = Mutex::new([60, 40]);
     let result = thread::scope(|s| {
         s.spawn(|| {
-            let mut list = squares.lock().unwrap();
-            list.push(16);
-            // Something goes wrong before 25 is added: the guard is dropped while
+            let mut b = balances.lock().unwrap();
+            // The first half of a transfer of 10 from one balance to the other...
+            b[0] -= 10;
+            // ...and a panic before the second half: the guard is dropped while
             // unwinding, and the mutex records that its holder panicked.
-            panic!("gave up halfway through an update");
+            panic!("transfer interrupted");
         })
         .join()
     });
     println!("main: the writer panicked: {}", result.is_err());
 
-    match squares.lock() {
-        Ok(list) => println!("main: the list is {list:?}"),
+    let b = match balances.lock() {
+        Ok(b) => b,
         Err(poisoned) => {
             println!("main: the lock is poisoned; the data may be half-updated");
-            // The data is still there; whoever takes it decides whether it can be trusted.
-            let list = poisoned.into_inner();
-            println!("main: recovered {list:?}");
+            // The data is still there; whoever takes it decides if it can be trusted.
+            poisoned.into_inner()
         }
     };
+    let total: i32 = b.iter().sum();
+    println!("main: the balances are {:?}, which add up to {total}", *b);
 }
 // ANCHOR_END: poison

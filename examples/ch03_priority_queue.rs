@@ -73,8 +73,8 @@ impl<P: Ord, T> PriorityQueue<P, T> {
         state.heap.pop().map(|entry| entry.item)
     }
 
-    /// Refuses further pushes. Items already queued are still handed out; after the last
-    /// one, every `pop` returns `None`.
+    /// Refuses further pushes. Items already queued are still handed out; after the
+    /// last one, every `pop` returns `None`.
     pub fn close(&self) {
         self.state.lock().unwrap().closed = true;
         // Every waiting consumer must see the change, not just one of them.
@@ -90,8 +90,8 @@ impl<P: Ord, T> Default for PriorityQueue<P, T> {
 // ANCHOR_END: queue
 
 // ANCHOR: entry
-/// A queued item, ordered by priority and then by age: an older entry ranks higher, as its
-/// `order` (the push number, reversed) is larger.
+/// A queued item, ordered by priority and then by age: an older entry ranks higher,
+/// as its `order` (the push number, reversed) is larger.
 struct Entry<P, T> {
     priority: P,
     order: Reverse<u64>,
@@ -289,8 +289,8 @@ mod tests {
                 let queue = Arc::clone(&queue);
                 thread::spawn(move || done_tx.send(queue.pop()).unwrap());
             }
-            // Most consumers are asleep in `pop` by now, some may not have got there yet:
-            // close must end both kinds.
+            // Some consumers may be asleep in `pop` by now, others may not have got there
+            // yet: close must end both kinds.
             queue.close();
             for _ in 0..CONSUMERS {
                 let result = done_rx.recv_timeout(PATIENCE);
