@@ -1,4 +1,4 @@
-// The Python original's "concurrent" version, translated word for word: twenty
+// The Python original's "concurrent" version, translated directly: twenty
 // threads, each applying the step once to the same variable. (std only, so it
 // keeps just the last five digits; the step gives the same last five digits
 // whether or not the higher ones are kept.)
