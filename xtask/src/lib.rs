@@ -3,6 +3,7 @@
 pub mod book;
 pub mod html;
 pub mod regenerate;
+pub mod static_server;
 pub mod tools;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,664 @@
+// The book as a reader sees it: headless Chromium through every page of the built book.
+//
+//   node xtask/browser/check.mjs BASE_URL SCREENSHOT_DIR EXPECTED_JSON
+//
+// BASE_URL serves the built book (xtask/tests/browser.rs starts a server on 127.0.0.1).
+// EXPECTED_JSON is what the sources say the pages must hold, written by the Rust test:
+//   { "pages": [{ "path": "ch02-amdahl.html", "formulas": 79 }, ...],  (SUMMARY.md's order)
+//     "examples": ["ch02_amdahl", ...], "compile_fail": ["ch03_borrowed_counter", ...],
+//     "favicon_svg": "<svg ...>" }
+// Prints one line per problem and exits 1 when there is any; saves a screenshot of every page
+// in the light and the navy theme to SCREENSHOT_DIR.
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { launch } from './chromium.mjs';
+
+const [base, shotDir, expectedPath] = process.argv.slice(2);
+if (!base || !shotDir || !expectedPath) {
+    console.error('usage: node check.mjs BASE_URL SCREENSHOT_DIR EXPECTED_JSON');
+    process.exit(2);
+}
+const expected = JSON.parse(await readFile(expectedPath, 'utf8'));
+const origin = new URL(base).origin;
+const url = page => new URL(page, base).href;
+
+const PLAYGROUND = 'https://play.rust-lang.org/execute';
+const CALCULATOR_PAGE = 'ch02-amdahl.html';
+const SEARCH_TERM = 'Amdahl';
+// Timeouts are generous: the machine may be busy with other builds, and a slow pass is not a
+// failure. Waits are on conditions, never fixed sleeps.
+const TIMEOUT = 60_000;
+
+const problems = [];
+const problem = (place, what) => problems.push(`${place}: ${what}`);
+const started = Date.now();
+const progress = text => console.log(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${text}`);
+
+/** Where each open page is, for the messages of its listeners. */
+const where = new Map();
+/** Which pass through the book is running, for the messages: the light one or the navy one. */
+let pass = '';
+const pathOf = address => address.startsWith(origin + '/')
+    ? address.slice(origin.length + 1).split(/[?#]/)[0]
+    : address;
+
+/** A page whose requests, responses, console and errors are all checked. */
+async function watchedPage(context) {
+    const page = await context.newPage();
+    const at = () => where.get(page) || '(no page yet)';
+    page.on('console', message => {
+        if (message.type() === 'error') {
+            const { url: source, lineNumber } = message.location();
+            const place = source ? ` (${source.replace(origin + '/', '')}:${lineNumber})` : '';
+            problem(at(), `console error: ${message.text()}${place}`);
+        }
+    });
+    page.on('pageerror', error => problem(at(), `script error: ${error.message}`));
+    page.on('requestfailed', request => {
+        // Requests stopped by the route below were reported there. ERR_ABORTED is the page
+        // itself dropping a load it no longer needs (the next navigation cancels a favicon or
+        // a theme's stylesheet in flight); a load that fails shows as a status or a network
+        // error instead.
+        const error = request.failure()?.errorText;
+        if (request.url().startsWith(origin + '/') && error !== 'net::ERR_ABORTED') {
+            problem(at(), `request failed: ${request.url()} (${error})`);
+        }
+    });
+    page.on('response', response => {
+        if (response.status() >= 400) {
+            problem(at(), `HTTP ${response.status()} for ${response.url()}`);
+        }
+    });
+    page.on('websocket', socket => problem(at(), `opens a WebSocket to ${socket.url()}`));
+    // A click (a search result, a link) can take the page elsewhere; name where it is now.
+    page.on('framenavigated', frame => {
+        if (frame === page.mainFrame()) {
+            where.set(page, pathOf(frame.url()) + pass);
+        }
+    });
+    return page;
+}
+
+async function newContext(browser) {
+    const context = await browser.newContext({
+        viewport: { width: 1280, height: 900 },
+        colorScheme: 'light',
+        serviceWorkers: 'block',
+    });
+    context.setDefaultTimeout(TIMEOUT);
+    context.setDefaultNavigationTimeout(TIMEOUT);
+    // Nothing may leave the machine: every request to another origin is reported and stopped.
+    await context.route('**/*', route => {
+        const request = route.request();
+        if (request.url().startsWith(origin + '/')) {
+            return route.continue();
+        }
+        const page = request.frame()?.page();
+        problem(where.get(page) || 'a page', `a request leaves localhost: ${request.method()} ${request.url()}`);
+        return route.abort('blockedbyclient');
+    });
+    return context;
+}
+
+async function open(page, path) {
+    where.set(page, path + pass);
+    await page.goto(url(path), { waitUntil: 'load' });
+    await settle(page);
+}
+
+/** Waits until fonts and images have finished loading, whether they loaded or failed. */
+async function settle(page) {
+    await page.evaluate(() => document.fonts.ready.then(() => undefined));
+    await page.waitForFunction(() => Array.from(document.images).every(img => img.complete));
+}
+
+/** What the reader would see wrong on the current page. */
+function inspect(page, formulas) {
+    return page.evaluate(expectedFormulas => {
+        const found = [];
+        const main = document.querySelector('main');
+        if (!main) {
+            return { found: ['no <main> element: the page did not render'], title: '' };
+        }
+        const clean = family => family.trim().replace(/^["']|["']$/g, '');
+
+        // Formulas: mdbook-katex leaves the source of a formula it cannot render in the page,
+        // so a count below the source's means a formula the reader sees as raw TeX.
+        const rendered = main.querySelectorAll('.katex').length;
+        if (expectedFormulas !== null && rendered !== expectedFormulas) {
+            found.push(`${rendered} formulas rendered where the source has ${expectedFormulas}`);
+        }
+        // TeX the reader would see raw: a `$...$` in the prose (a literal dollar is written
+        // `\$` and followed by a digit or a space, which this does not match).
+        const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            if (node.parentElement.closest('pre, code, .katex, script, style, textarea')) {
+                continue;
+            }
+            const raw = node.textContent.match(/\$\$|\$(?=[^\s\d$])[^$]*\$/);
+            if (raw) {
+                found.push(`raw TeX in the text: "${raw[0].slice(0, 80)}"`);
+            }
+        }
+        if (main.querySelector('.katex-error')) {
+            found.push(`KaTeX error: ${main.querySelector('.katex-error').textContent.slice(0, 120)}`);
+        }
+
+        // Fonts. document.fonts.check() only says whether a font *could* be used without a
+        // load; the faces themselves say whether their file loaded.
+        const faces = Array.from(document.fonts).map(face => ({
+            family: clean(face.family), status: face.status, style: face.style, weight: face.weight,
+        }));
+        for (const face of faces.filter(f => f.status === 'error')) {
+            found.push(`font ${face.family} (${face.style} ${face.weight}) failed to load`);
+        }
+        if (rendered > 0) {
+            if (!faces.some(f => f.family === 'KaTeX_Main' && f.status === 'loaded')) {
+                found.push('KaTeX_Main is not loaded: formulas are drawn in a fallback font');
+            }
+            const used = new Set();
+            for (const element of main.querySelectorAll('.katex-html *')) {
+                const text = Array.from(element.childNodes)
+                    .some(n => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+                if (text) {
+                    used.add(clean(getComputedStyle(element).fontFamily.split(',')[0]));
+                }
+            }
+            for (const family of used) {
+                if (family.startsWith('KaTeX_')
+                    && !faces.some(f => f.family === family && f.status === 'loaded')) {
+                    found.push(`formulas use ${family}, but none of its faces loaded`);
+                }
+            }
+        }
+
+        // Images and figures: loaded, with a size, and described.
+        for (const img of document.images) {
+            const name = img.getAttribute('src');
+            const box = img.getBoundingClientRect();
+            // mdBook shows a figure twice: on the page, and (hidden until clicked) zoomed in.
+            const zoomed = img.closest('.img-wrapper');
+            if (img.naturalWidth === 0 || img.naturalHeight === 0) {
+                found.push(`image ${name} did not load`);
+            } else if (!zoomed && (box.width === 0 || box.height === 0)) {
+                found.push(`image ${name} takes no space on the page`);
+            }
+            if (!(img.getAttribute('alt') || '').trim()) {
+                found.push(`image ${name} has no alt text`);
+            }
+        }
+        // Inline SVG drawn by the page (KaTeX's and mdBook's icons aside).
+        for (const svg of main.querySelectorAll('svg')) {
+            if (svg.parentElement.closest('svg, .katex, .fa-svg, .buttons')) {
+                continue;
+            }
+            const box = svg.getBoundingClientRect();
+            if (box.width === 0 || box.height === 0) {
+                found.push(`an inline SVG (${svg.getAttribute('class') || 'no class'}) has no size`);
+            }
+        }
+        // A table wider than the text column hides its last columns behind a sideways scroll.
+        for (const table of main.querySelectorAll('table')) {
+            const column = table.parentElement.clientWidth;
+            if (table.scrollWidth > column + 1) {
+                const head = table.querySelector('th, td')?.textContent.trim();
+                found.push(`a table (first cell "${head}") is ${table.scrollWidth} px wide in a ${column} px column`);
+            }
+        }
+        const h1 = main.querySelector('h1');
+        return { found, title: h1 ? h1.textContent.trim() : '' };
+    }, formulas);
+}
+
+/** The captions' commands (theme/listings.js), against the files that exist. */
+function checkCaptions(page) {
+    return page.evaluate(({ examples, compileFail }) => {
+        const found = [];
+        for (const caption of document.querySelectorAll('main p.caption')) {
+            if (!/^\s*Listing\b/.test(caption.textContent)) {
+                continue;
+            }
+            const files = Array.from(caption.querySelectorAll(':scope > code'))
+                .map(c => c.textContent.trim())
+                .filter(t => t.startsWith('examples/'));
+            const label = caption.textContent.trim().split(':')[0];
+            if (files.length === 0) {
+                found.push(`${label} names no file (examples/...)`);
+                continue;
+            }
+            const file = files[files.length - 1];
+            const command = caption.querySelector('.caption-command code')?.textContent;
+            let m;
+            if ((m = file.match(/^examples\/compile_fail\/(\w+)\.rs$/))) {
+                if (!compileFail.includes(m[1])) {
+                    found.push(`${label} names ${file}, which does not exist`);
+                }
+                if (command !== `rustc --edition 2021 ${file}`) {
+                    found.push(`${label}: the caption does not give the rustc command (${command})`);
+                }
+            } else if ((m = file.match(/^examples\/(\w+)\.rs$/))) {
+                if (!examples.includes(m[1])) {
+                    found.push(`${label} names ${file}, which does not exist`);
+                }
+                if (command !== `cargo run --release --example ${m[1]}`) {
+                    found.push(`${label}: the caption does not give the cargo command (${command})`);
+                }
+            }
+        }
+        return found;
+    }, { examples: expected.examples, compileFail: expected.compile_fail });
+}
+
+/** Run buttons: only on listings the Playground can build, and nothing fetched until used. */
+function checkRunButtons(page) {
+    return page.evaluate(() => {
+        const found = [];
+        const bars = Array.from(document.querySelectorAll('main .run-bar'));
+        for (const bar of bars) {
+            let listing = bar.previousElementSibling;
+            if (listing?.matches('p.caption')) {
+                listing = listing.previousElementSibling;
+            }
+            const code = listing?.matches('pre') ? listing.querySelector('code') : null;
+            if (!code) {
+                found.push('a Run button that belongs to no listing');
+            } else if (code.classList.contains('compile_fail')) {
+                found.push('a Run button under a compile_fail listing');
+            } else if (/include!\s*\(|cpu_time/.test(code.textContent)) {
+                found.push(`a Run button under a listing the Playground cannot build: ${code.textContent.split('\n')[0]}`);
+            }
+        }
+        return { found, count: bars.length };
+    });
+}
+
+function slug(page) {
+    return page.replace(/\.html$/, '').replace(/[^\w-]+/g, '-');
+}
+
+async function screenshot(page, index, name, theme) {
+    const file = path.join(shotDir, `${String(index).padStart(2, '0')}-${slug(name)}-${theme}.png`);
+    // The print page is every chapter again, 80 000 pixels tall: its first screen shows that
+    // it renders, and the chapters' own screenshots show the rest.
+    await page.screenshot({ path: file, fullPage: name !== 'print.html' });
+}
+
+/** WCAG contrast ratio of an element's text against the background behind it. */
+function contrastOf(page, selector) {
+    return page.evaluate(selector => {
+        const element = document.querySelector(selector);
+        if (!element) {
+            return null;
+        }
+        const rgba = text => text.match(/[\d.]+/g).map(Number);
+        const luminance = ([r, g, b]) => {
+            const lin = c => (c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+            return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+        };
+        let background = null;
+        for (let e = element; e && !background; e = e.parentElement) {
+            const color = rgba(getComputedStyle(e).backgroundColor);
+            if (color.length < 4 || color[3] > 0) {
+                background = color;
+            }
+        }
+        const fg = luminance(rgba(getComputedStyle(element).color));
+        const bg = luminance(background || [255, 255, 255]);
+        return (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+    }, selector);
+}
+
+async function checkContrast(page, theme) {
+    for (const selector of ['#amdahl-calculator output', '#amdahl-calculator label',
+        '#amdahl-calculator .tick', '.run-bar .run-button', '.run-bar .run-where']) {
+        const ratio = await contrastOf(page, selector);
+        if (ratio !== null && ratio < 4.5) {
+            problem(`${where.get(page)} (${theme})`, `${selector} has a contrast of ${ratio.toFixed(2)}:1 with its background, below 4.5:1`);
+        }
+    }
+}
+
+// --- The calculator -------------------------------------------------------------------------
+
+const amdahl = (parallel, j) => 1 / ((1 - parallel / 100) + (parallel / 100) / j);
+
+async function checkCalculator(page) {
+    const at = `${CALCULATOR_PAGE} calculator`;
+    await open(page, CALCULATOR_PAGE);
+    where.set(page, at);
+    const calculator = page.locator('#amdahl-calculator');
+    if (await calculator.count() !== 1) {
+        problem(at, 'the page has no <div id="amdahl-calculator">');
+        return;
+    }
+    const role = name => calculator.locator(`[data-role="${name}"]`);
+    const read = () => calculator.evaluate(root => {
+        const out = name => root.querySelector(`[data-role="${name}"]`);
+        const point = out('point');
+        return {
+            speedup: out('speedup').textContent,
+            speedupValue: Number(out('speedup').dataset.value),
+            efficiency: out('efficiency').textContent,
+            bound: out('bound').textContent,
+            pointSpeedup: Number(point?.dataset.speedup),
+            pointProcessors: Number(point?.dataset.processors),
+            curve: out('curve')?.getAttribute('d'),
+            problem: out('problem').textContent,
+        };
+    });
+    const set = async (parallel, processors) => {
+        await role('parallel-number').fill(String(parallel));
+        await role('processors-number').fill(String(processors));
+    };
+    const expect = async (parallel, processors, text) => {
+        const shown = await read();
+        const s = amdahl(parallel, processors);
+        const label = `${parallel}% parallel on ${processors} processors`;
+        if (text && !shown.speedup.startsWith(text)) {
+            problem(at, `${label}: shows speedup ${shown.speedup}, the notes' example is ${text}`);
+        }
+        if (shown.speedup !== `${s.toFixed(2)}\u00d7` || Math.abs(shown.speedupValue - s) > 1e-9 * s) {
+            problem(at, `${label}: shows speedup ${shown.speedup}, Amdahl's law gives ${s.toFixed(4)}`);
+        }
+        if (shown.efficiency !== `${(100 * s / processors).toFixed(1)} %`) {
+            problem(at, `${label}: shows efficiency ${shown.efficiency}, S/j = ${(100 * s / processors).toFixed(2)} %`);
+        }
+        const bound = parallel < 100 ? `${(1 / (1 - parallel / 100)).toFixed(2)}\u00d7` : null;
+        if (bound ? shown.bound !== bound : !/none/.test(shown.bound)) {
+            problem(at, `${label}: shows upper bound ${shown.bound}, 1/B = ${bound || 'none'}`);
+        }
+        if (shown.pointProcessors !== processors || Math.abs(shown.pointSpeedup - s) > 1e-9 * s) {
+            problem(at, `${label}: the curve's marked point is at ${shown.pointProcessors} processors, speedup ${shown.pointSpeedup}`);
+        }
+    };
+
+    // The chapter's two worked examples, first as the page opens (40% on 4).
+    await expect(40, 4, '1.43');
+    await set(80, 2);
+    await expect(80, 2, '1.67');
+    for (const [parallel, processors] of [[40, 4], [0, 8], [100, 64], [95, 65536], [50, 1], [99.5, 3], [12.5, 1000]]) {
+        await set(parallel, processors);
+        await expect(parallel, processors);
+    }
+
+    // The curve follows the parallel portion.
+    await set(50, 4);
+    const before = (await read()).curve;
+    await set(90, 4);
+    if ((await read()).curve === before) {
+        problem(at, 'the curve did not change when the parallel portion went from 50% to 90%');
+    }
+
+    // Keyboard: every control has a name and is reached with Tab; the sliders move with arrows.
+    const names = await calculator.evaluate(root => Array.from(root.querySelectorAll('input, textarea, summary')).map(c => {
+        const label = c.id && root.querySelector(`label[for="${c.id}"]`);
+        return { role: c.dataset.role || c.tagName, name: (label?.textContent || c.getAttribute('aria-label') || c.textContent || '').trim() };
+    }));
+    for (const control of names.filter(c => !c.name)) {
+        problem(at, `the control ${control.role} has no label`);
+    }
+    await role('parallel-range').focus();
+    const order = [];
+    for (let i = 0; i < 3; i++) {
+        await page.keyboard.press('Tab');
+        order.push(await page.evaluate(() => document.activeElement?.dataset.role));
+    }
+    if (order.join(' ') !== 'parallel-number processors-range processors-number') {
+        problem(at, `Tab from the parallel slider goes to ${order.join(', ')}`);
+    }
+    await set(90, 4);
+    await role('processors-range').focus();
+    await page.keyboard.press('ArrowRight');
+    await expect(90, 8);
+    if (await role('processors-number').inputValue() !== '8') {
+        problem(at, 'the processor slider moved but the number field does not say 8');
+    }
+    await role('parallel-range').focus();
+    await page.keyboard.press('ArrowLeft');
+    await expect(89, 8);
+
+    // A bad value is refused, said so, and leaves the results alone.
+    await role('processors-number').fill('0');
+    const refused = await read();
+    if (!refused.problem || refused.pointProcessors !== 8) {
+        problem(at, `0 processors was not refused (message "${refused.problem}", point at ${refused.pointProcessors})`);
+    }
+    await set(89, 8);
+
+    // The chapter's own ch02_amdahl run, pasted in, is plotted point by point.
+    const transcript = await page.evaluate(() => Array.from(document.querySelectorAll('main pre code'))
+        .map(c => c.textContent)
+        .find(t => t.startsWith('$ cargo run --release --example ch02_amdahl') && /speedup/.test(t)));
+    if (!transcript) {
+        problem(at, 'the page shows no ch02_amdahl run to paste into the calculator');
+        return;
+    }
+    const rows = [];
+    let header = null;
+    for (const line of transcript.split('\n')) {
+        const columns = line.trim().split(/\s{2,}/);
+        if (columns[0] === 'workers') {
+            header = columns;
+        } else if (header && /^\d+$/.test(line.trim().split(/\s+/)[0])) {
+            const cells = line.trim().split(/\s+/);
+            rows.push({ workers: Number(cells[0]), speedup: Number(cells[header.indexOf('speedup')].replace('x', '')) });
+        }
+    }
+    await calculator.locator('summary').click();
+    await role('paste').fill(transcript);
+    const plotted = await calculator.locator('[data-role="measured"]').evaluateAll(marks =>
+        marks.map(m => ({ workers: Number(m.dataset.workers), speedup: Number(m.dataset.speedup) })));
+    if (JSON.stringify(plotted) !== JSON.stringify(rows) || rows.length === 0) {
+        problem(at, `pasting the page's ch02_amdahl run plotted ${JSON.stringify(plotted)}, the table has ${JSON.stringify(rows)}`);
+    }
+    const status = await role('paste-status').textContent();
+    if (!status.includes(`${rows.length} measured speedup`)) {
+        problem(at, `after pasting, the calculator says "${status}"`);
+    }
+}
+
+// --- Run buttons ----------------------------------------------------------------------------
+
+async function checkRunButton(browser, pagePath) {
+    const at = `${pagePath} Run button`;
+    // A context of its own: here the Playground is answered by the test, not the network.
+    const context = await browser.newContext({ serviceWorkers: 'block' });
+    context.setDefaultTimeout(TIMEOUT);
+    const requests = [];
+    let mode = 'online';
+    await context.route('**/*', route => {
+        const request = route.request();
+        if (request.url().startsWith(origin + '/')) {
+            return route.continue();
+        }
+        if (request.url() === PLAYGROUND && mode === 'online') {
+            requests.push(request.postDataJSON());
+            return route.fulfill({
+                contentType: 'application/json',
+                headers: { 'Access-Control-Allow-Origin': '*' },
+                body: JSON.stringify({
+                    success: true,
+                    exitDetail: '',
+                    stdout: 'printed by the program\n',
+                    stderr: '   Compiling playground v0.0.1 (/playground)\n    Finished `release` profile\n     Running `target/release/playground`\n',
+                }),
+            });
+        }
+        if (request.url() !== PLAYGROUND) {
+            problem(at, `a request leaves localhost: ${request.url()}`);
+        }
+        return route.abort('internetdisconnected');
+    });
+    try {
+        const page = await context.newPage();
+        await page.goto(url(pagePath), { waitUntil: 'load' });
+        const bar = page.locator('.run-bar').first();
+        const output = bar.locator('xpath=following-sibling::pre[1]');
+        await bar.locator('button').click();
+        await output.filter({ hasText: 'printed by the program' }).waitFor();
+        const shown = await output.textContent();
+        if (/Compiling|Finished/.test(shown)) {
+            problem(at, `the output shows cargo's own lines: ${JSON.stringify(shown)}`);
+        }
+        const sent = requests[0] || {};
+        if (sent.mode !== 'release' || sent.edition !== '2021' || !/fn main/.test(sent.code || '')) {
+            problem(at, `sent ${JSON.stringify({ mode: sent.mode, edition: sent.edition })} and a program without fn main`);
+        }
+        mode = 'offline';
+        await bar.locator('button').click();
+        await output.filter({ hasText: /could not reach the Rust Playground \(offline\?\)/i }).waitFor();
+    } catch (error) {
+        problem(at, `pressing Run did not show the Playground's answer, or the offline message: ${error.message.split('\n')[0]}`);
+    } finally {
+        await context.close();
+    }
+}
+
+// --- The whole book -------------------------------------------------------------------------
+
+async function main() {
+    await mkdir(shotDir, { recursive: true });
+    const browser = await launch();
+    try {
+        const context = await newContext(browser);
+        const page = await watchedPage(context);
+
+        // The sidebar lists the pages of SUMMARY.md, no more, no fewer.
+        await open(page, 'index.html');
+        const listed = await page.evaluate(() => Array.from(document.querySelectorAll('#mdbook-sidebar a[href]'))
+            .map(a => a.getAttribute('href').split('#')[0])
+            .filter(h => h.endsWith('.html')));
+        const unique = [...new Set(listed)];
+        const wanted = expected.pages.map(p => p.path);
+        if (JSON.stringify(unique) !== JSON.stringify(wanted)) {
+            problem('index.html', `the sidebar lists ${unique.join(', ')}; SUMMARY.md lists ${wanted.join(', ')}`);
+        }
+
+        const total = expected.pages.reduce((sum, p) => sum + p.formulas, 0);
+        const visits = [
+            { path: 'index.html', formulas: expected.pages[0]?.formulas ?? 0 },
+            ...expected.pages,
+            { path: 'print.html', formulas: total },
+            { path: '404.html', formulas: 0 },
+        ];
+        const titles = new Map();
+        let printed = [];
+        let runButtons = 0;
+        let runnablePage = null;
+        for (const [index, visit] of visits.entries()) {
+            await open(page, visit.path);
+            await screenshot(page, index, visit.path, 'light');
+            // Exercise solutions are folded away; open them so their content is checked too.
+            await page.evaluate(() => document.querySelectorAll('main details').forEach(d => { d.open = true; }));
+            await settle(page);
+            const { found, title } = await inspect(page, visit.formulas);
+            found.forEach(f => problem(visit.path, f));
+            titles.set(visit.path, title);
+            if (visit.path === 'print.html') {
+                printed = await page.evaluate(() => Array.from(document.querySelectorAll('main h1')).map(h => h.textContent.trim()));
+            }
+            (await checkCaptions(page)).forEach(f => problem(visit.path, f));
+            const run = await checkRunButtons(page);
+            run.found.forEach(f => problem(visit.path, f));
+            if (visit.path !== 'print.html' && visit.path !== 'index.html') {
+                runButtons += run.count;
+                runnablePage = runnablePage || (run.count > 0 ? visit.path : null);
+            }
+            progress(`${visit.path}: checked (${visit.formulas} formulas, ${run.count} Run buttons)`);
+        }
+
+        // The print page holds every chapter, in order.
+        let from = 0;
+        for (const { path: chapter } of expected.pages) {
+            const title = titles.get(chapter);
+            const at = printed.indexOf(title, from);
+            if (!title || at < 0) {
+                problem('print.html', `does not render ${chapter} ("${title}") in its place`);
+            } else {
+                from = at + 1;
+            }
+        }
+
+        progress('print.html holds every chapter');
+
+        // Search: "Amdahl" finds chapter 2, and its first result leads there.
+        await open(page, 'index.html');
+        await page.locator('#mdbook-search-toggle').click();
+        await page.locator('#mdbook-searchbar').pressSequentially(SEARCH_TERM);
+        const first = page.locator('#mdbook-searchresults li a').first();
+        try {
+            await first.waitFor();
+            await Promise.all([page.waitForURL(u => u.pathname.endsWith(`/${CALCULATOR_PAGE}`)), first.click()]);
+        } catch (error) {
+            const results = await page.locator('#mdbook-searchresults li a').evaluateAll(as => as.map(a => a.getAttribute('href')));
+            problem('search', `searching "${SEARCH_TERM}" did not lead to ${CALCULATOR_PAGE} (results: ${results.slice(0, 5).join(', ') || 'none'}; now at ${page.url()})`);
+        }
+
+        // The favicon is the book's own and loads.
+        await open(page, 'index.html');
+        const icons = await page.evaluate(async () => Promise.all(
+            Array.from(document.querySelectorAll('link[rel~="icon"]')).map(async link => {
+                const response = await fetch(link.href);
+                return { href: link.getAttribute('href'), status: response.status, type: response.headers.get('content-type'), text: await response.text() };
+            })));
+        const svgIcon = icons.find(i => /svg/.test(i.type || ''));
+        if (!svgIcon || svgIcon.status !== 200 || svgIcon.text !== expected.favicon_svg) {
+            problem('favicon', `the SVG favicon is not theme/favicon.svg (${JSON.stringify(icons.map(i => [i.href, i.status, i.type]))})`);
+        }
+        if (!icons.some(i => i.status === 200 && /image\/png/.test(i.type || ''))) {
+            problem('favicon', 'no PNG favicon loads');
+        }
+
+        progress('search and favicon checked');
+        await checkCalculator(page);
+        await checkContrast(page, 'light');
+        progress('calculator checked');
+        if (runButtons === 0 || !runnablePage) {
+            problem('Run buttons', 'no listing of the book got a Run button');
+        } else {
+            await checkRunButton(browser, runnablePage);
+            progress(`Run button checked on ${runnablePage}, online (a stand-in Playground) and offline`);
+        }
+
+        // The dark theme, chosen as a reader does, with the theme menu; mdBook remembers it.
+        await open(page, 'index.html');
+        await page.locator('#mdbook-theme-toggle').click();
+        await page.locator('#mdbook-theme-navy').click();
+        const theme = await page.evaluate(() => [document.documentElement.className, localStorage.getItem('mdbook-theme')]);
+        if (!theme[0].split(' ').includes('navy') || theme[1] !== 'navy') {
+            problem('theme menu', `choosing Navy left class="${theme[0]}", mdbook-theme=${theme[1]}`);
+        }
+        pass = ' (navy theme)';
+        for (const [index, visit] of visits.entries()) {
+            await open(page, visit.path);
+            await screenshot(page, index, visit.path, 'navy');
+            if (visit.path === CALCULATOR_PAGE) {
+                await checkContrast(page, 'navy');
+            }
+        }
+        progress(`screenshots of ${visits.length} pages in the light and navy themes in ${shotDir}`);
+        await context.close();
+    } finally {
+        await browser.close();
+    }
+}
+
+try {
+    await main();
+} catch (error) {
+    problems.push(`the browser check stopped: ${error.stack || error}`);
+}
+if (problems.length) {
+    // The same fault seen again (a figure and its zoomed copy, a font on every reload) is
+    // one line, with a count.
+    const seen = new Map();
+    for (const line of problems) {
+        seen.set(line, (seen.get(line) || 0) + 1);
+    }
+    console.log(`\n${seen.size} problem${seen.size === 1 ? '' : 's'} seen in the browser:`);
+    for (const [line, count] of seen) {
+        console.log(`  ${line}${count > 1 ? ` (${count} times)` : ''}`);
+    }
+    process.exit(1);
+}
+progress('every page passed');

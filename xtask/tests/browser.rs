@@ -1,0 +1,251 @@
+//! The book as a reader sees it, in a real browser.
+//!
+//! Builds the book, serves it on 127.0.0.1, and has headless Chromium (driven by
+//! `xtask/browser/check.mjs` with the pinned playwright-core) go through every page: nothing
+//! fetched from outside, nothing failing, no script error, KaTeX's fonts loaded, every image
+//! loaded and described, search, the print page, the Amdahl calculator and the Run buttons.
+//! It saves a screenshot of every page in the light and the navy theme for a person to look
+//! at.
+//!
+//! Chromium and Node are not Rust tools, so a machine may lack them: then the test says so
+//! and passes, except in CI (`CI` set), where a missing browser is a failure.
+//! `BROWSER_TEST_BOOK=DIR` checks a book already built into DIR instead of building one.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use mdbook_katex::preprocess::{get_render_tasks, Render};
+
+/// The whole browser pass takes about a minute; a busy machine may take several.
+const BROWSER_LIMIT: Duration = Duration::from_secs(15 * 60);
+const NPM_LIMIT: Duration = Duration::from_secs(10 * 60);
+
+#[test]
+fn the_book_works_in_a_browser() {
+    let root = xtask::root();
+    let Some(tools) = browser_tools() else {
+        return;
+    };
+    let browser_dir = root.join("xtask/browser");
+    install_playwright(&browser_dir, &tools.npm);
+
+    let (book, built_here) = match std::env::var_os("BROWSER_TEST_BOOK") {
+        Some(dir) => (PathBuf::from(dir), false),
+        None => {
+            let dest = bookkit::run::scratch_dir("browser").expect("a scratch folder");
+            xtask::book::build(&root, &dest)
+                .unwrap_or_else(|e| panic!("the book does not build: {e}"));
+            (dest, true)
+        }
+    };
+    let scratch = bookkit::run::scratch_dir("browser-expected").expect("a scratch folder");
+    let expected = scratch.join("expected.json");
+    fs::write(&expected, expectations(&root)).expect("writes the expectations");
+
+    let shots = target_dir(&root).join("browser-screenshots");
+    // Last run's screenshots would hide a page that is no longer taken.
+    let _ = fs::remove_dir_all(&shots);
+    let server = xtask::static_server::Server::start(&book).expect("starts the book's server");
+    let started = Instant::now();
+    let run = bookkit::run::run(
+        Command::new(&tools.node)
+            .arg(browser_dir.join("check.mjs"))
+            .arg(server.url())
+            .arg(&shots)
+            .arg(&expected)
+            .env("CHROMIUM", &tools.chromium),
+        BROWSER_LIMIT,
+    )
+    .expect("runs node");
+    drop(server);
+    let _ = fs::remove_dir_all(&scratch);
+    if built_here {
+        let _ = fs::remove_dir_all(&book);
+    }
+    let report = format!("{}{}", run.stdout, run.stderr);
+    if run.timed_out {
+        panic!(
+            "the browser check did not finish in {} s:\n{report}",
+            BROWSER_LIMIT.as_secs()
+        );
+    }
+    if run.code != Some(0) {
+        panic!(
+            "the book does not work in the browser (screenshots in {}):\n{report}",
+            shots.display()
+        );
+    }
+    eprintln!("{report}");
+    say(&format!(
+        "browser check passed in {:.1} s; screenshots of every page, light and navy, in {}",
+        started.elapsed().as_secs_f64(),
+        shots.display()
+    ));
+}
+
+/// A line for the person running `cargo test`, shown even when the test passes: the test
+/// harness captures `eprintln!`, but not writes to the stderr handle itself.
+fn say(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+struct Tools {
+    node: PathBuf,
+    npm: PathBuf,
+    chromium: PathBuf,
+}
+
+/// Node, npm and Chromium, or `None` after saying why the test is skipped; in CI a missing
+/// tool fails the test instead, so that CI cannot pass without having looked.
+fn browser_tools() -> Option<Tools> {
+    let chromium = std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .or_else(|| find_program(&["chromium", "chromium-browser"]));
+    let node = find_program(&["node"]);
+    let npm = find_program(&["npm"]);
+    let missing = match (&chromium, &node, &npm) {
+        (Some(_), Some(_), Some(_)) => None,
+        (None, _, _) => Some("chromium not found, install it with apt-get install chromium"),
+        _ => Some("node or npm not found, install Node.js 20 or later"),
+    };
+    if let Some(why) = missing {
+        if std::env::var_os("CI").is_some() {
+            panic!("CI requires the browser test, but {why} (.ci/run installs it)");
+        }
+        say(&format!("browser test SKIPPED: {why}"));
+        return None;
+    }
+    Some(Tools {
+        node: node?,
+        npm: npm?,
+        chromium: chromium?,
+    })
+}
+
+fn find_program(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| names.iter().map(move |name| dir.join(name)))
+        .find(|candidate| candidate.is_file())
+}
+
+/// `npm ci` when playwright-core is missing or older than the lock file: the project's own
+/// files install what the test needs, at the versions pinned in `package-lock.json`.
+fn install_playwright(dir: &Path, npm: &Path) {
+    let modified = |p: PathBuf| fs::metadata(p).and_then(|m| m.modified()).ok();
+    let installed = modified(dir.join("node_modules/.package-lock.json"));
+    let locked = modified(dir.join("package-lock.json"));
+    if installed.is_some() && installed >= locked {
+        return;
+    }
+    eprintln!(
+        "installing playwright-core with npm ci in {}",
+        dir.display()
+    );
+    let run = bookkit::run::run(
+        Command::new(npm)
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(dir),
+        NPM_LIMIT,
+    )
+    .expect("runs npm");
+    assert!(
+        run.code == Some(0),
+        "`npm ci` in {} failed:\n{}",
+        dir.display(),
+        run.transcript()
+    );
+}
+
+/// The cargo target folder this test was built into (`TARGET/debug/deps/browser-...`), so
+/// the screenshots land beside the build even when `CARGO_TARGET_DIR` moves it.
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.parent()?.to_path_buf()))
+        .unwrap_or_else(|| root.join("target"))
+}
+
+/// What the sources say the built pages must hold, for check.mjs, as JSON: the pages in
+/// SUMMARY.md's order with the number of formulas each has, the example programs that exist,
+/// and the favicon.
+fn expectations(root: &Path) -> String {
+    let summary = fs::read_to_string(root.join("src/SUMMARY.md")).expect("reads SUMMARY.md");
+    let link = regex::Regex::new(r"\]\(([^)#]+)\.md\)").expect("valid regex");
+    let katex = xtask::book::katex_config(root).unwrap_or_else(|e| panic!("{e}"));
+    let extra = katex.build_extra_opts();
+    let mut pages = String::new();
+    for capture in link.captures_iter(&summary) {
+        let name = &capture[1];
+        let page = bookkit::Page::read(root, &format!("src/{name}.md"))
+            .unwrap_or_else(|e| panic!("src/{name}.md: {e}"));
+        let expanded = bookkit::include::expand(root, &page).unwrap_or_else(|problems| {
+            panic!("src/{name}.md does not expand: {}", problems[0]);
+        });
+        let formulas = get_render_tasks(&expanded.text, "", &extra)
+            .iter()
+            .filter(|task| !matches!(task, Render::Text(_)))
+            .count();
+        if !pages.is_empty() {
+            pages.push(',');
+        }
+        let _ = write!(
+            pages,
+            r#"{{"path":{},"formulas":{formulas}}}"#,
+            json(&format!("{name}.html"))
+        );
+    }
+    let examples = programs(&root.join("examples"));
+    let compile_fail = programs(&root.join("examples/compile_fail"));
+    let favicon = fs::read_to_string(root.join("theme/favicon.svg")).expect("theme/favicon.svg");
+    let list = |names: Vec<String>| {
+        let quoted: Vec<String> = names.iter().map(|n| json(n)).collect();
+        format!("[{}]", quoted.join(","))
+    };
+    format!(
+        r#"{{"pages":[{pages}],"examples":{},"compile_fail":{},"favicon_svg":{}}}"#,
+        list(examples),
+        list(compile_fail),
+        json(&favicon)
+    )
+}
+
+/// The names of the `.rs` files directly in `dir`.
+fn programs(dir: &Path) -> Vec<String> {
+    let mut names = BTreeSet::new();
+    for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
+                names.insert(stem.to_string());
+            }
+        }
+    }
+    names.into_iter().collect()
+}
+
+/// A JSON string literal.
+fn json(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
