@@ -103,40 +103,49 @@ fn fastest_run(workers: usize, numbers: &[u64]) -> Result<Run, rayon::ThreadPool
 }
 
 // ANCHOR: estimate
-/// The Karp-Flatt estimate of the serial fraction from a measured speedup. A run
-/// that beats the worker count (a slow one-worker run, or caches) would give a
-/// negative fraction, which no program has: it counts as no serial part at all.
-fn serial_fraction(speedup: f64, workers: usize) -> Option<f64> {
-    amdahl::karp_flatt(speedup, workers as f64).map(|e| e.max(0.0))
-}
-
-/// One serial fraction for the whole table: the mean of the estimates of the
-/// runs that had a physical core per worker, since Amdahl's law assumes one
-/// processor per worker. `speedups[i]` is the speedup with `i + 1` workers.
-fn estimate_serial(speedups: &[f64], physical_cores: usize) -> Option<f64> {
+/// One serial fraction for the whole table: the mean Karp-Flatt estimate of the
+/// runs with 2 up to `cores` workers, in which every worker had a core of its
+/// own, as Amdahl's law assumes. `speedups[i]` is the speedup with `i + 1`
+/// workers. `None` when no such run was made.
+fn estimate_serial(speedups: &[f64], cores: usize) -> Option<f64> {
     let estimates: Vec<f64> = speedups
         .iter()
-        .zip(1..=physical_cores.max(2))
-        .filter_map(|(&speedup, workers)| serial_fraction(speedup, workers))
+        .zip(1..=cores)
+        .filter_map(|(&speedup, workers)| amdahl::karp_flatt(speedup, workers as f64))
         .collect();
-    (!estimates.is_empty()).then(|| estimates.iter().sum::<f64>() / estimates.len() as f64)
+    if estimates.is_empty() {
+        return None;
+    }
+    Some(estimates.iter().sum::<f64>() / estimates.len() as f64)
+}
+
+/// The serial fraction the law is given. A measured estimate can fall outside
+/// 0 to 1: below 0 when the runs beat the worker count (noise, or a superlinear
+/// effect), above 1 when more workers were slower than one. The law has no
+/// meaning there: below 0 its denominator shrinks towards zero as the workers
+/// grow, and the prediction would run off to infinity.
+fn law_fraction(estimate: f64) -> f64 {
+    estimate.clamp(0.0, 1.0)
 }
 // ANCHOR_END: estimate
 
 /// One row per worker count. Speedups are over the one-worker run, for the
 /// whole run, pool start-up included.
-fn print_table(runs: &[Run], physical_cores: usize) {
+fn print_table(runs: &[Run], cores: usize) {
     let one_worker = runs[0].total.as_secs_f64();
     let speedups: Vec<f64> = runs
         .iter()
         .map(|run| one_worker / run.total.as_secs_f64())
         .collect();
-    let serial = estimate_serial(&speedups, physical_cores);
+    let serial = estimate_serial(&speedups, cores).map(law_fraction);
 
     println!("workers  total s  parallel s  speedup  efficiency  Karp-Flatt e  Amdahl");
     for (i, (run, &s)) in runs.iter().zip(&speedups).enumerate() {
         let workers = i + 1;
-        let e = serial_fraction(s, workers).map_or_else(|| "-".to_string(), |e| format!("{e:.3}"));
+        // The estimate is shown as measured, even below 0: a clamped column would
+        // hide the noise that the reader needs to see to judge the others.
+        let e = amdahl::karp_flatt(s, workers as f64)
+            .map_or_else(|| "-".to_string(), |e| format!("{e:.3}"));
         let predicted = serial.map_or_else(
             || "-".to_string(),
             |b| format!("{:.2}x", amdahl::amdahl_speedup(b, workers as f64)),
@@ -151,9 +160,11 @@ fn print_table(runs: &[Run], physical_cores: usize) {
     match serial {
         Some(b) => println!(
             "Amdahl: the law with serial fraction {b:.3}, the mean Karp-Flatt e \
-             of the runs with a physical core per worker"
+             with a core per worker, kept within 0 to 1"
         ),
-        None => println!("Amdahl: no estimate, it needs a run with 2 workers or more"),
+        None => println!(
+            "Amdahl: no estimate, it needs a run with 2 or more workers and a core for each"
+        ),
     }
 }
 
@@ -187,7 +198,10 @@ fn main() -> ExitCode {
             }
         }
     }
-    print_table(&runs, physical_cores);
+    // `num_cpus::get` counts only the cores this process may use (CPU affinity,
+    // container limits); `get_physical` counts the whole machine's. A worker
+    // has a core of its own only up to the smaller of the two.
+    print_table(&runs, physical_cores.min(logical_cores));
     // ANCHOR_END: main
 
     // The work is the same for every worker count, so is its answer.

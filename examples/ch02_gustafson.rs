@@ -87,12 +87,12 @@ fn run(workers: usize, blocks: Range<u64>) -> Result<Run, rayon::ThreadPoolBuild
 
     let serial_start = Instant::now();
     let serial_part = primes::START..primes::START + SERIAL_COUNT;
-    let mut primes = serial_part.filter(|&n| primes::is_prime(n)).count();
+    let mut found = serial_part.filter(|&n| primes::is_prime(n)).count();
     let serial = serial_start.elapsed();
 
     let parallel_start = Instant::now();
     let pool = ThreadPoolBuilder::new().num_threads(workers).build()?;
-    primes += pool.install(|| {
+    found += pool.install(|| {
         parallel_part
             .par_iter()
             // One number per task, for the reason given in `ch02_amdahl.rs`.
@@ -104,7 +104,7 @@ fn run(workers: usize, blocks: Range<u64>) -> Result<Run, rayon::ThreadPoolBuild
     Ok(Run {
         serial,
         parallel: parallel_start.elapsed(),
-        primes,
+        primes: found,
     })
 }
 // ANCHOR_END: parts
