@@ -155,25 +155,10 @@ fn check_example_names(root: &Path, problems: &mut Vec<Problem>) {
 
 /// One test per example that draws a figure: `chNN_plot_SLUG` -> `src/img/chNN-SLUG.svg`.
 fn figure_tests(root: &Path) -> String {
-    let mut names: Vec<String> = fs::read_dir(root.join("examples"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let stem = name.strip_suffix(".rs")?;
-            (stem.len() > 10 && &stem[4..10] == "_plot_").then(|| stem.to_owned())
-        })
-        .collect();
-    names.sort();
-    names
+    bookkit::pages::figures(root)
+        .unwrap_or_default()
         .iter()
-        .map(|name| {
-            let svg = format!(
-                "src/img/{}-{}.svg",
-                &name[..4],
-                name[10..].replace('_', "-")
-            );
+        .map(|(name, svg)| {
             format!("#[test]\nfn {name}() {{\n    support::figure({name:?}, {svg:?});\n}}\n\n")
         })
         .collect()

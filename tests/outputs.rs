@@ -5,11 +5,10 @@
 
 mod support {
     use std::path::Path;
-    use std::process::Command;
 
     use bookkit::blocks::output_blocks;
     use bookkit::compare::compare;
-    use bookkit::run::{built_example, run, scratch_dir, TIME_LIMIT};
+    use bookkit::run::{built_example, run, TIME_LIMIT};
     use bookkit::Page;
 
     pub fn output(page_path: &str, line: usize) {
@@ -22,22 +21,10 @@ mod support {
             .find(|b| b.line() == line)
             .unwrap_or_else(|| panic!("{place}: no console block here any more; rebuild"));
 
-        let mut command = match &block.command {
-            bookkit::Command::Example { name, args } => {
-                let binary = built_example(name).unwrap_or_else(|e| panic!("{place}: {e}"));
-                let mut command = Command::new(binary);
-                command.args(args);
-                command
-            }
-            bookkit::Command::Rustc { args } => {
-                // Anything rustc writes goes to a scratch folder, not into the book.
-                let scratch = scratch_dir("rustc").expect("temporary folder");
-                let mut command = Command::new("rustc");
-                command.args(args).arg("--out-dir").arg(scratch);
-                command
-            }
-        };
-        command.current_dir(root);
+        let mut command = block
+            .command
+            .process(root, built_example)
+            .unwrap_or_else(|e| panic!("{place}: {e}"));
         let fresh = run(&mut command, TIME_LIMIT).unwrap_or_else(|e| panic!("{place}: {e}"));
         if fresh.timed_out {
             panic!(

@@ -98,6 +98,35 @@ pub enum Command {
     Rustc { args: Vec<String> },
 }
 
+impl Command {
+    /// The process that runs this command from the book's `root`. `example` finds the
+    /// program of an example (a debug build for the tests, a release build for regeneration).
+    /// Anything rustc writes goes to a scratch folder, not into the book.
+    pub fn process(
+        &self,
+        root: &Path,
+        example: impl FnOnce(&str) -> std::io::Result<std::path::PathBuf>,
+    ) -> std::io::Result<std::process::Command> {
+        let mut process = match self {
+            Command::Example { name, args } => {
+                let mut process = std::process::Command::new(example(name)?);
+                process.args(args);
+                process
+            }
+            Command::Rustc { args } => {
+                let mut process = std::process::Command::new("rustc");
+                process
+                    .args(args)
+                    .arg("--out-dir")
+                    .arg(crate::run::scratch_dir("rustc")?);
+                process
+            }
+        };
+        process.current_dir(root);
+        Ok(process)
+    }
+}
+
 /// Which guarantee about line order a comparison relies on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Order {

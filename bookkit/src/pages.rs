@@ -102,3 +102,21 @@ fn collect_markdown(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
 pub fn line_of(text: &str, offset: usize) -> usize {
     text[..offset].bytes().filter(|&b| b == b'\n').count() + 1
 }
+
+/// The examples that draw a figure, with the figure each one draws:
+/// `examples/chNN_plot_SLUG.rs` prints `src/img/chNN-SLUG.svg` (with `_` in SLUG as `-`).
+pub fn figures(root: &Path) -> io::Result<Vec<(String, String)>> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir(root.join("examples"))? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        let Some(stem) = name.strip_suffix(".rs") else {
+            continue;
+        };
+        if let Some(slug) = stem.get(4..).and_then(|rest| rest.strip_prefix("_plot_")) {
+            let svg = format!("src/img/{}-{}.svg", &stem[..4], slug.replace('_', "-"));
+            found.push((stem.to_owned(), svg));
+        }
+    }
+    found.sort();
+    Ok(found)
+}

@@ -50,20 +50,10 @@ pub fn outputs(root: &Path, only: &[String]) -> Result<usize, String> {
         // From the last block up, so that earlier line numbers stay valid.
         let mut text = page.text.clone();
         for block in blocks.iter().rev() {
-            let mut command = match &block.command {
-                bookkit::Command::Example { name, args } => {
-                    let mut command = Command::new(release_example(root, name));
-                    command.args(args);
-                    command
-                }
-                bookkit::Command::Rustc { args } => {
-                    let scratch = bookkit::run::scratch_dir("rustc").map_err(|e| e.to_string())?;
-                    let mut command = Command::new("rustc");
-                    command.args(args).arg("--out-dir").arg(scratch);
-                    command
-                }
-            };
-            command.current_dir(root);
+            let mut command = block
+                .command
+                .process(root, |name| Ok(release_example(root, name)))
+                .map_err(|e| format!("{}:{}: {e}", page.path, block.line()))?;
             eprintln!("{}:{}: $ {}", page.path, block.line(), block.command_line);
             let fresh = run(&mut command, TIME_LIMIT)
                 .map_err(|e| format!("{}:{}: {e}", page.path, block.line()))?;
@@ -85,21 +75,8 @@ pub fn outputs(root: &Path, only: &[String]) -> Result<usize, String> {
 pub fn figures(root: &Path) -> Result<usize, String> {
     build_release_examples(root)?;
     let mut drawn = 0;
-    for entry in fs::read_dir(root.join("examples")).map_err(|e| e.to_string())? {
-        let name = entry.map_err(|e| e.to_string())?.file_name();
-        let name = name.to_string_lossy();
-        let Some(stem) = name.strip_suffix(".rs") else {
-            continue;
-        };
-        if stem.len() <= 10 || &stem[4..10] != "_plot_" {
-            continue;
-        }
-        let svg = format!(
-            "src/img/{}-{}.svg",
-            &stem[..4],
-            stem[10..].replace('_', "-")
-        );
-        let out = run(&mut Command::new(release_example(root, stem)), TIME_LIMIT)
+    for (stem, svg) in bookkit::pages::figures(root).map_err(|e| e.to_string())? {
+        let out = run(&mut Command::new(release_example(root, &stem)), TIME_LIMIT)
             .map_err(|e| format!("{stem}: {e}"))?;
         if out.code != Some(0) {
             return Err(format!("{stem} failed:\n{}", out.stderr));
