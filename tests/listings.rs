@@ -17,13 +17,29 @@ mod support {
         let (done, outcome) = mpsc::channel();
         let program = program.to_owned();
         thread::spawn(move || {
-            let result = panic::catch_unwind(|| {
-                if run {
-                    skeptic::rt::run_test(ROOT_DIR, OUT_DIR, TARGET, &program);
-                } else {
-                    skeptic::rt::compile_test(ROOT_DIR, OUT_DIR, TARGET, &program);
+            let attempt = || {
+                panic::catch_unwind(|| {
+                    if run {
+                        skeptic::rt::run_test(ROOT_DIR, OUT_DIR, TARGET, &program);
+                    } else {
+                        skeptic::rt::compile_test(ROOT_DIR, OUT_DIR, TARGET, &program);
+                    }
+                })
+            };
+            let mut result = attempt();
+            // skeptic's binary cache copies a compiled listing, then runs the copy. If another
+            // test's thread forks (to start rustc) while the copy is still open for writing,
+            // the child inherits that descriptor for an instant and Linux refuses to run the
+            // file: "Text file busy". The listing is not at fault; once the copy is closed,
+            // running it again works, so that one error gets two more tries.
+            for _ in 0..2 {
+                match &result {
+                    Err(payload) if message(&**payload).contains("Text file busy") => {
+                        result = attempt();
+                    }
+                    _ => break,
                 }
-            });
+            }
             let _ = done.send(result);
         });
         match outcome.recv_timeout(bookkit::run::TIME_LIMIT) {
