@@ -9,7 +9,7 @@ use bookkit::{Page, Problem};
 use mdbook_driver::config::Config;
 use mdbook_driver::MDBook;
 use mdbook_katex::cfg::KatexConfig;
-use mdbook_katex::preprocess::{get_render_tasks, KatexProcessor, Render};
+use mdbook_katex::preprocess::{get_render_tasks, ExtraOpts, KatexProcessor, Render};
 
 /// Builds the HTML book of `root` into `dest`, with formulas rendered at build time.
 pub fn build(root: &Path, dest: &Path) -> Result<(), String> {
@@ -79,12 +79,8 @@ pub fn check_formulas(root: &Path) -> Result<usize, Vec<Problem>> {
             }
         };
         let text = &expanded.text;
-        for task in get_render_tasks(text, "", &extra) {
-            let (formula, opts) = match task {
-                Render::Text(_) => continue,
-                Render::InlineTask(formula) => (formula, &inline),
-                Render::DisplayTask(formula) => (formula, &display),
-            };
+        for (formula, is_display) in formulas(text, &extra) {
+            let opts = if is_display { &display } else { &inline };
             count += 1;
             if let Err(error) = katex::render_with_opts(formula, opts) {
                 let offset = formula.as_ptr() as usize - text.as_ptr() as usize;
@@ -104,13 +100,34 @@ pub fn check_formulas(root: &Path) -> Result<usize, Vec<Problem>> {
     }
 }
 
-/// Every Markdown file in `src/` is either listed in SUMMARY.md or included by a page.
-pub fn check_summary(root: &Path) -> Result<(), Vec<Problem>> {
-    let summary = Page::read(root, "src/SUMMARY.md").map_err(|e| vec![io_problem(&e)])?;
+/// The pages SUMMARY.md lists, in its order, as paths from the root (`src/ch01-x.md`).
+pub fn summary_pages(root: &Path) -> std::io::Result<Vec<String>> {
+    let summary = Page::read(root, "src/SUMMARY.md")?;
     let link = regex::Regex::new(r"\]\(([^)#]+\.md)\)").expect("valid regex");
-    let listed: BTreeSet<String> = link
+    Ok(link
         .captures_iter(&summary.text)
         .map(|c| format!("src/{}", &c[1]))
+        .collect())
+}
+
+/// The formulas of an expanded page, as mdbook-katex finds them: each with whether it is
+/// a display formula.
+pub fn formulas<'a>(text: &'a str, extra: &ExtraOpts) -> Vec<(&'a str, bool)> {
+    get_render_tasks(text, "", extra)
+        .into_iter()
+        .filter_map(|task| match task {
+            Render::Text(_) => None,
+            Render::InlineTask(formula) => Some((formula, false)),
+            Render::DisplayTask(formula) => Some((formula, true)),
+        })
+        .collect()
+}
+
+/// Every Markdown file in `src/` is either listed in SUMMARY.md or included by a page.
+pub fn check_summary(root: &Path) -> Result<(), Vec<Problem>> {
+    let listed: BTreeSet<String> = summary_pages(root)
+        .map_err(|e| vec![io_problem(&e)])?
+        .into_iter()
         .collect();
     let pages = bookkit::pages::pages(root).map_err(|e| vec![io_problem(&e)])?;
     let mut included = BTreeSet::new();

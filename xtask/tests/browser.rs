@@ -19,8 +19,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use mdbook_katex::preprocess::{get_render_tasks, Render};
-
 /// The whole browser pass takes about a minute; a busy machine may take several.
 const BROWSER_LIMIT: Duration = Duration::from_secs(15 * 60);
 const NPM_LIMIT: Duration = Duration::from_secs(10 * 60);
@@ -175,22 +173,16 @@ fn target_dir(root: &Path) -> PathBuf {
 /// SUMMARY.md's order with the number of formulas each has, the example programs that exist,
 /// and the favicon.
 fn expectations(root: &Path) -> String {
-    let summary = fs::read_to_string(root.join("src/SUMMARY.md")).expect("reads SUMMARY.md");
-    let link = regex::Regex::new(r"\]\(([^)#]+)\.md\)").expect("valid regex");
     let katex = xtask::book::katex_config(root).unwrap_or_else(|e| panic!("{e}"));
     let extra = katex.build_extra_opts();
     let mut pages = String::new();
-    for capture in link.captures_iter(&summary) {
-        let name = &capture[1];
-        let page = bookkit::Page::read(root, &format!("src/{name}.md"))
-            .unwrap_or_else(|e| panic!("src/{name}.md: {e}"));
+    for path in xtask::book::summary_pages(root).expect("reads SUMMARY.md") {
+        let name = path.trim_start_matches("src/").trim_end_matches(".md");
+        let page = bookkit::Page::read(root, &path).unwrap_or_else(|e| panic!("{path}: {e}"));
         let expanded = bookkit::include::expand(root, &page).unwrap_or_else(|problems| {
-            panic!("src/{name}.md does not expand: {}", problems[0]);
+            panic!("{path} does not expand: {}", problems[0]);
         });
-        let formulas = get_render_tasks(&expanded.text, "", &extra)
-            .iter()
-            .filter(|task| !matches!(task, Render::Text(_)))
-            .count();
+        let formulas = xtask::book::formulas(&expanded.text, &extra).len();
         if !pages.is_empty() {
             pages.push(',');
         }
