@@ -50,16 +50,30 @@ fn main() -> ExitCode {
             Ok((expanded, found)) => {
                 let file = page.path.trim_start_matches("src/").replace('/', "_");
                 fs::write(expanded_dir.join(file), &expanded.text).expect("OUT_DIR is writable");
+                let mut runnable_blocks = 0;
                 for listing in found {
                     let name = page.test_name(listing.line);
                     let place = format!("{}:{}", page.path, listing.line);
                     match listing.kind {
                         ListingKind::Run | ListingKind::CompileOnly => {
                             let run = listing.kind == ListingKind::Run;
+                            runnable_blocks += 1;
+                            // Two blocks that include the same file with different anchors
+                            // compile to the same program, and skeptic's binary cache would
+                            // give them one executable. While one test ran it, the other
+                            // rewrote or touched it, and a listing that starts copies of
+                            // itself (ch03_spawn_cost) then failed with "Text file busy".
+                            // A closing comment naming the block gives each test its own
+                            // entry; counting blocks, not lines, keeps the entry when an
+                            // edit higher up the page moves the block.
+                            let program = format!(
+                                "{}\n// The listing test of block {runnable_blocks} in {}.\n",
+                                listing.program, page.path
+                            );
                             let _ = writeln!(
                                 listings,
                                 "#[test]\nfn {name}() {{\n    support::listing({place:?}, {run}, {});\n}}\n",
-                                raw_string(&listing.program)
+                                raw_string(&program)
                             );
                         }
                         ListingKind::CompileFail(_) => {
