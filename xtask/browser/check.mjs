@@ -36,8 +36,9 @@ const progress = text => console.log(`[${((Date.now() - started) / 1000).toFixed
 
 /** Where each open page is, for the messages of its listeners. */
 const where = new Map();
-/** Which pass through the book is running, for the messages: the light one or the navy one. */
-let pass = '';
+/** Which pass through the book a page belongs to, for the messages: the navy one is marked. */
+const passOf = new Map();
+const passLabel = page => passOf.get(page) || '';
 const pathOf = address => address.startsWith(origin + '/')
     ? address.slice(origin.length + 1).split(/[?#]/)[0]
     : address;
@@ -73,7 +74,7 @@ async function watchedPage(context) {
     // A click (a search result, a link) can take the page elsewhere; name where it is now.
     page.on('framenavigated', frame => {
         if (frame === page.mainFrame()) {
-            where.set(page, pathOf(frame.url()) + pass);
+            where.set(page, pathOf(frame.url()) + passLabel(page));
         }
     });
     return page;
@@ -101,7 +102,7 @@ async function newContext(browser) {
 }
 
 async function open(page, path) {
-    where.set(page, path + pass);
+    where.set(page, path + passLabel(page));
     await page.goto(url(path), { waitUntil: 'load' });
     await settle(page);
 }
@@ -277,10 +278,12 @@ function slug(page) {
 }
 
 async function screenshot(page, index, name, theme) {
-    const file = path.join(shotDir, `${String(index).padStart(2, '0')}-${slug(name)}-${theme}.png`);
+    const file = path.join(shotDir, `${String(index).padStart(2, '0')}-${slug(name)}-${theme}.jpg`);
     // The print page is every chapter again, 80 000 pixels tall: its first screen shows that
-    // it renders, and the chapters' own screenshots show the rest.
-    await page.screenshot({ path: file, fullPage: name !== 'print.html' });
+    // it renders, and the chapters' own screenshots show the rest. JPEG, because encoding
+    // 90 000 pixel rows of PNG per theme took a third of the whole browser check; at this
+    // quality text and formulas stay sharp enough to read.
+    await page.screenshot({ path: file, fullPage: name !== 'print.html', type: 'jpeg', quality: 85 });
 }
 
 /** WCAG contrast ratio of an element's text against the background behind it. */
@@ -516,128 +519,154 @@ async function checkRunButton(browser, pagePath) {
 
 // --- The whole book -------------------------------------------------------------------------
 
+/** Every page of the book, with the number of formulas its source holds. */
+function bookPages() {
+    const total = expected.pages.reduce((sum, p) => sum + p.formulas, 0);
+    return [
+        { path: 'index.html', formulas: expected.pages[0]?.formulas ?? 0 },
+        ...expected.pages,
+        { path: 'print.html', formulas: total },
+        { path: '404.html', formulas: 0 },
+    ];
+}
+
+/**
+ * The light pass: every check of every page, then search, the favicon, the calculator and a
+ * Run button, with a screenshot of each page.
+ */
+async function lightPass(browser, visits) {
+    const context = await newContext(browser);
+    const page = await watchedPage(context);
+
+    // The sidebar lists the pages of SUMMARY.md, no more, no fewer.
+    await open(page, 'index.html');
+    const listed = await page.evaluate(() => Array.from(document.querySelectorAll('#mdbook-sidebar a[href]'))
+        .map(a => a.getAttribute('href').split('#')[0])
+        .filter(h => h.endsWith('.html')));
+    const unique = [...new Set(listed)];
+    const wanted = expected.pages.map(p => p.path);
+    if (JSON.stringify(unique) !== JSON.stringify(wanted)) {
+        problem('index.html', `the sidebar lists ${unique.join(', ')}; SUMMARY.md lists ${wanted.join(', ')}`);
+    }
+
+    const titles = new Map();
+    let printed = [];
+    let runButtons = 0;
+    let runnablePage = null;
+    for (const [index, visit] of visits.entries()) {
+        await open(page, visit.path);
+        await screenshot(page, index, visit.path, 'light');
+        // Exercise solutions are folded away; open them so their content is checked too.
+        await page.evaluate(() => document.querySelectorAll('main details').forEach(d => { d.open = true; }));
+        await settle(page);
+        const { found, title } = await inspect(page, visit.formulas);
+        found.forEach(f => problem(visit.path, f));
+        titles.set(visit.path, title);
+        if (visit.path === 'print.html') {
+            printed = await page.evaluate(() => Array.from(document.querySelectorAll('main h1')).map(h => h.textContent.trim()));
+        }
+        (await checkCaptions(page)).forEach(f => problem(visit.path, f));
+        const run = await checkRunButtons(page);
+        run.found.forEach(f => problem(visit.path, f));
+        if (visit.path !== 'print.html' && visit.path !== 'index.html') {
+            runButtons += run.count;
+            runnablePage = runnablePage || (run.count > 0 ? visit.path : null);
+        }
+        progress(`${visit.path}: checked (${visit.formulas} formulas, ${run.count} Run buttons)`);
+    }
+
+    // The print page holds every chapter, in order.
+    let from = 0;
+    for (const { path: chapter } of expected.pages) {
+        const title = titles.get(chapter);
+        const at = printed.indexOf(title, from);
+        if (!title || at < 0) {
+            problem('print.html', `does not render ${chapter} ("${title}") in its place`);
+        } else {
+            from = at + 1;
+        }
+    }
+
+    progress('print.html holds every chapter');
+
+    // Search: "Amdahl" finds chapter 2, and its first result leads there.
+    await open(page, 'index.html');
+    await page.locator('#mdbook-search-toggle').click();
+    await page.locator('#mdbook-searchbar').pressSequentially(SEARCH_TERM);
+    const first = page.locator('#mdbook-searchresults li a').first();
+    try {
+        await first.waitFor();
+        await Promise.all([page.waitForURL(u => u.pathname.endsWith(`/${CALCULATOR_PAGE}`)), first.click()]);
+    } catch (error) {
+        const results = await page.locator('#mdbook-searchresults li a').evaluateAll(as => as.map(a => a.getAttribute('href')));
+        problem('search', `searching "${SEARCH_TERM}" did not lead to ${CALCULATOR_PAGE} (results: ${results.slice(0, 5).join(', ') || 'none'}; now at ${page.url()})`);
+    }
+
+    // The favicon is the book's own and loads.
+    await open(page, 'index.html');
+    const icons = await page.evaluate(async () => Promise.all(
+        Array.from(document.querySelectorAll('link[rel~="icon"]')).map(async link => {
+            const response = await fetch(link.href);
+            return { href: link.getAttribute('href'), status: response.status, type: response.headers.get('content-type'), text: await response.text() };
+        })));
+    const svgIcon = icons.find(i => /svg/.test(i.type || ''));
+    if (!svgIcon || svgIcon.status !== 200 || svgIcon.text !== expected.favicon_svg) {
+        problem('favicon', `the SVG favicon is not theme/favicon.svg (${JSON.stringify(icons.map(i => [i.href, i.status, i.type]))})`);
+    }
+    if (!icons.some(i => i.status === 200 && /image\/png/.test(i.type || ''))) {
+        problem('favicon', 'no PNG favicon loads');
+    }
+
+    progress('search and favicon checked');
+    await checkCalculator(page);
+    await checkContrast(page, 'light');
+    progress('calculator checked');
+    if (runButtons === 0 || !runnablePage) {
+        problem('Run buttons', 'no listing of the book got a Run button');
+    } else {
+        await checkRunButton(browser, runnablePage);
+        progress(`Run button checked on ${runnablePage}, online (a stand-in Playground) and offline`);
+    }
+
+    await context.close();
+}
+
+/**
+ * The navy pass: the theme chosen as a reader does, then a screenshot of every page and the
+ * calculator's contrast. It has its own context (its own localStorage), so it runs beside the
+ * light pass: on two cores that took the browser check from about 22 s to about 19 s.
+ */
+async function navyPass(browser, visits) {
+    const context = await newContext(browser);
+    const page = await watchedPage(context);
+    passOf.set(page, ' (navy theme)');
+
+    // The dark theme, chosen as a reader does, with the theme menu; mdBook remembers it.
+    await open(page, 'index.html');
+    await page.locator('#mdbook-theme-toggle').click();
+    await page.locator('#mdbook-theme-navy').click();
+    const theme = await page.evaluate(() => [document.documentElement.className, localStorage.getItem('mdbook-theme')]);
+    if (!theme[0].split(' ').includes('navy') || theme[1] !== 'navy') {
+        problem('theme menu', `choosing Navy left class="${theme[0]}", mdbook-theme=${theme[1]}`);
+    }
+    for (const [index, visit] of visits.entries()) {
+        await open(page, visit.path);
+        await screenshot(page, index, visit.path, 'navy');
+        if (visit.path === CALCULATOR_PAGE) {
+            await checkContrast(page, 'navy');
+        }
+    }
+    progress('navy pass done');
+    await context.close();
+}
+
 async function main() {
     await mkdir(shotDir, { recursive: true });
     const browser = await launch();
     try {
-        const context = await newContext(browser);
-        const page = await watchedPage(context);
-
-        // The sidebar lists the pages of SUMMARY.md, no more, no fewer.
-        await open(page, 'index.html');
-        const listed = await page.evaluate(() => Array.from(document.querySelectorAll('#mdbook-sidebar a[href]'))
-            .map(a => a.getAttribute('href').split('#')[0])
-            .filter(h => h.endsWith('.html')));
-        const unique = [...new Set(listed)];
-        const wanted = expected.pages.map(p => p.path);
-        if (JSON.stringify(unique) !== JSON.stringify(wanted)) {
-            problem('index.html', `the sidebar lists ${unique.join(', ')}; SUMMARY.md lists ${wanted.join(', ')}`);
-        }
-
-        const total = expected.pages.reduce((sum, p) => sum + p.formulas, 0);
-        const visits = [
-            { path: 'index.html', formulas: expected.pages[0]?.formulas ?? 0 },
-            ...expected.pages,
-            { path: 'print.html', formulas: total },
-            { path: '404.html', formulas: 0 },
-        ];
-        const titles = new Map();
-        let printed = [];
-        let runButtons = 0;
-        let runnablePage = null;
-        for (const [index, visit] of visits.entries()) {
-            await open(page, visit.path);
-            await screenshot(page, index, visit.path, 'light');
-            // Exercise solutions are folded away; open them so their content is checked too.
-            await page.evaluate(() => document.querySelectorAll('main details').forEach(d => { d.open = true; }));
-            await settle(page);
-            const { found, title } = await inspect(page, visit.formulas);
-            found.forEach(f => problem(visit.path, f));
-            titles.set(visit.path, title);
-            if (visit.path === 'print.html') {
-                printed = await page.evaluate(() => Array.from(document.querySelectorAll('main h1')).map(h => h.textContent.trim()));
-            }
-            (await checkCaptions(page)).forEach(f => problem(visit.path, f));
-            const run = await checkRunButtons(page);
-            run.found.forEach(f => problem(visit.path, f));
-            if (visit.path !== 'print.html' && visit.path !== 'index.html') {
-                runButtons += run.count;
-                runnablePage = runnablePage || (run.count > 0 ? visit.path : null);
-            }
-            progress(`${visit.path}: checked (${visit.formulas} formulas, ${run.count} Run buttons)`);
-        }
-
-        // The print page holds every chapter, in order.
-        let from = 0;
-        for (const { path: chapter } of expected.pages) {
-            const title = titles.get(chapter);
-            const at = printed.indexOf(title, from);
-            if (!title || at < 0) {
-                problem('print.html', `does not render ${chapter} ("${title}") in its place`);
-            } else {
-                from = at + 1;
-            }
-        }
-
-        progress('print.html holds every chapter');
-
-        // Search: "Amdahl" finds chapter 2, and its first result leads there.
-        await open(page, 'index.html');
-        await page.locator('#mdbook-search-toggle').click();
-        await page.locator('#mdbook-searchbar').pressSequentially(SEARCH_TERM);
-        const first = page.locator('#mdbook-searchresults li a').first();
-        try {
-            await first.waitFor();
-            await Promise.all([page.waitForURL(u => u.pathname.endsWith(`/${CALCULATOR_PAGE}`)), first.click()]);
-        } catch (error) {
-            const results = await page.locator('#mdbook-searchresults li a').evaluateAll(as => as.map(a => a.getAttribute('href')));
-            problem('search', `searching "${SEARCH_TERM}" did not lead to ${CALCULATOR_PAGE} (results: ${results.slice(0, 5).join(', ') || 'none'}; now at ${page.url()})`);
-        }
-
-        // The favicon is the book's own and loads.
-        await open(page, 'index.html');
-        const icons = await page.evaluate(async () => Promise.all(
-            Array.from(document.querySelectorAll('link[rel~="icon"]')).map(async link => {
-                const response = await fetch(link.href);
-                return { href: link.getAttribute('href'), status: response.status, type: response.headers.get('content-type'), text: await response.text() };
-            })));
-        const svgIcon = icons.find(i => /svg/.test(i.type || ''));
-        if (!svgIcon || svgIcon.status !== 200 || svgIcon.text !== expected.favicon_svg) {
-            problem('favicon', `the SVG favicon is not theme/favicon.svg (${JSON.stringify(icons.map(i => [i.href, i.status, i.type]))})`);
-        }
-        if (!icons.some(i => i.status === 200 && /image\/png/.test(i.type || ''))) {
-            problem('favicon', 'no PNG favicon loads');
-        }
-
-        progress('search and favicon checked');
-        await checkCalculator(page);
-        await checkContrast(page, 'light');
-        progress('calculator checked');
-        if (runButtons === 0 || !runnablePage) {
-            problem('Run buttons', 'no listing of the book got a Run button');
-        } else {
-            await checkRunButton(browser, runnablePage);
-            progress(`Run button checked on ${runnablePage}, online (a stand-in Playground) and offline`);
-        }
-
-        // The dark theme, chosen as a reader does, with the theme menu; mdBook remembers it.
-        await open(page, 'index.html');
-        await page.locator('#mdbook-theme-toggle').click();
-        await page.locator('#mdbook-theme-navy').click();
-        const theme = await page.evaluate(() => [document.documentElement.className, localStorage.getItem('mdbook-theme')]);
-        if (!theme[0].split(' ').includes('navy') || theme[1] !== 'navy') {
-            problem('theme menu', `choosing Navy left class="${theme[0]}", mdbook-theme=${theme[1]}`);
-        }
-        pass = ' (navy theme)';
-        for (const [index, visit] of visits.entries()) {
-            await open(page, visit.path);
-            await screenshot(page, index, visit.path, 'navy');
-            if (visit.path === CALCULATOR_PAGE) {
-                await checkContrast(page, 'navy');
-            }
-        }
+        const visits = bookPages();
+        await Promise.all([lightPass(browser, visits), navyPass(browser, visits)]);
         progress(`screenshots of ${visits.length} pages in the light and navy themes in ${shotDir}`);
-        await context.close();
     } finally {
         await browser.close();
     }
