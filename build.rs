@@ -7,7 +7,10 @@
 //! - `listings.rs`: every ```` ```rust ```` block, compiled and run by skeptic's runtime;
 //! - `compile_fail.rs`: every `compile_fail` listing, which rustc must reject;
 //! - `outputs.rs`: every ```` ```console ```` block, compared with a fresh run;
-//! - `figures.rs`: every `chNN_plot_*` example, compared with its committed SVG.
+//! - `figures.rs`: every `chNN_plot_*` example, compared with its committed SVG;
+//! - `prose.rs`: one test per page, for the measured figures its prose quotes;
+//! - `copy_recipes.rs`: every ```` ```sh,copy-recipe ```` block, carried out in a fresh project;
+//! - `command_line.rs`: every example, run with `--help`, a bogus argument and a closed pipe.
 //!
 //! A missing file or anchor, a refused flag or a malformed console block becomes a
 //! `compile_error!` in the listings' tests, naming the page and line (mdBook itself would
@@ -42,10 +45,33 @@ fn main() -> ExitCode {
     fs::create_dir_all(&expanded_dir).expect("OUT_DIR is writable");
 
     let mut problems: Vec<Problem> = Vec::new();
+    let mut command_line = String::new();
     let mut listings = String::new();
     let mut compile_fail = String::new();
     let mut outputs = String::new();
+    let mut prose = String::new();
+    let mut copy_recipes = String::new();
     for page in &pages {
+        let _ = writeln!(
+            prose,
+            "#[test]\nfn {}_prose() {{\n    support::prose({:?});\n}}\n",
+            page.test_stem(),
+            page.path
+        );
+        match bookkit::blocks::copy_recipes(page) {
+            Ok(recipes) => {
+                for recipe in recipes {
+                    let _ = writeln!(
+                        copy_recipes,
+                        "#[test]\nfn {}() {{\n    support::copy_recipe({:?}, {});\n}}\n",
+                        page.test_name(recipe.line),
+                        page.path,
+                        recipe.line
+                    );
+                }
+            }
+            Err(found) => problems.extend(found),
+        }
         match bookkit::blocks::listings(root, page) {
             Ok((expanded, found)) => {
                 let file = page.path.trim_start_matches("src/").replace('/', "_");
@@ -55,6 +81,18 @@ fn main() -> ExitCode {
                     let name = page.test_name(listing.line);
                     let place = format!("{}:{}", page.path, listing.line);
                     match listing.kind {
+                        ListingKind::Run | ListingKind::CompileOnly
+                            if listing.example.is_some() =>
+                        {
+                            // The block is the example's whole file: cargo has built that file
+                            // as the example, so the test runs cargo's build.
+                            let run = listing.kind == ListingKind::Run;
+                            let example = listing.example.as_deref().unwrap_or_default();
+                            let _ = writeln!(
+                                listings,
+                                "#[test]\nfn {name}() {{\n    support::example_listing({place:?}, {example:?}, {run});\n}}\n",
+                            );
+                        }
                         ListingKind::Run | ListingKind::CompileOnly => {
                             let run = listing.kind == ListingKind::Run;
                             runnable_blocks += 1;
@@ -104,6 +142,12 @@ fn main() -> ExitCode {
         }
     }
     check_example_names(root, &mut problems);
+    for example in example_programs(root) {
+        let _ = writeln!(
+            command_line,
+            "#[test]\nfn {example}_command_line() {{\n    support::command_line({example:?});\n}}\n"
+        );
+    }
     if !problems.is_empty() {
         // The problems stop the tests from compiling, each one naming its place, but not the
         // examples: an author can still run a program while a page is half written.
@@ -127,6 +171,9 @@ fn main() -> ExitCode {
         ("compile_fail.rs", compile_fail),
         ("outputs.rs", outputs),
         ("figures.rs", figures),
+        ("prose.rs", prose),
+        ("copy_recipes.rs", copy_recipes),
+        ("command_line.rs", command_line),
         ("paths.rs", constants),
     ] {
         write_if_changed(&Path::new(&out_dir).join(file), &text);
@@ -153,11 +200,7 @@ fn check_example_names(root: &Path, problems: &mut Vec<Problem>) {
         let Some(stem) = name.strip_suffix(".rs") else {
             continue;
         };
-        let well_named = stem.len() > 5
-            && stem.starts_with("ch")
-            && stem[2..4].chars().all(|c| c.is_ascii_digit())
-            && stem.as_bytes()[4] == b'_';
-        if !well_named {
+        if !bookkit::blocks::is_chapter_name(stem) {
             problems.push(Problem {
                 page: format!("examples/{name}"),
                 line: 1,
@@ -165,6 +208,23 @@ fn check_example_names(root: &Path, problems: &mut Vec<Problem>) {
             });
         }
     }
+}
+
+/// The example programs: `examples/chNN_slug.rs` (folders beside them are shared modules).
+fn example_programs(root: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(root.join("examples"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|entry| entry.path().is_file())
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let stem = name.strip_suffix(".rs")?;
+            bookkit::blocks::is_chapter_name(stem).then(|| stem.to_owned())
+        })
+        .collect();
+    names.sort();
+    names
 }
 
 /// One test per example that draws a figure: `chNN_plot_SLUG` -> `src/img/chNN-SLUG.svg`.

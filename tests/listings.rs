@@ -6,11 +6,45 @@
 mod support {
     use std::any::Any;
     use std::panic;
+    use std::path::Path;
+    use std::process::Command;
     use std::sync::mpsc;
     use std::thread;
 
+    use bookkit::run::{built_example, run, TIME_LIMIT};
+
     include!(concat!(env!("OUT_DIR"), "/paths.rs"));
 
+    /// A listing that is the whole file of an example: cargo built that file as the example
+    /// (the block, hidden lines shown, is the file), so the test runs cargo's build, from the
+    /// book's folder as a reader would. Cargo resolves the crates it uses, so such a listing
+    /// can use any of the book's dependencies and module folders such as `ch02_common/`.
+    // Unused only while no listing is a whole example.
+    #[allow(dead_code)]
+    pub fn example_listing(place: &str, example: &str, run_it: bool) {
+        let binary = built_example(example).unwrap_or_else(|e| panic!("{place}: {e}"));
+        if !run_it {
+            return;
+        }
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let result = run(Command::new(binary).current_dir(root), TIME_LIMIT)
+            .unwrap_or_else(|e| panic!("{place}: cannot run {example}: {e}"));
+        if result.timed_out {
+            panic!(
+                "{place}: the listing ({example}) did not finish within {} s: does it deadlock?",
+                TIME_LIMIT.as_secs()
+            );
+        }
+        if result.code != Some(0) {
+            panic!(
+                "{place}: the listing ({example}) failed:\n{}",
+                result.transcript()
+            );
+        }
+    }
+
+    // Unused only while every listing is a whole example.
+    #[allow(dead_code)]
     /// Compiles `program` and, if `run`, runs it; fails naming `place` if either fails or the
     /// run takes longer than the time limit (skeptic itself would wait forever).
     pub fn listing(place: &str, run: bool, program: &str) {

@@ -87,6 +87,10 @@ pub struct Listing {
     /// The program as the compiler sees it: hidden `# ` lines shown, and wrapped in
     /// `fn main` when it has none, as rustdoc and mdBook do.
     pub program: String,
+    /// The example whose whole file this block is, when the block is nothing but one
+    /// `{{#rustdoc_include ../examples/NAME.rs...}}`: its program is that file, which cargo
+    /// builds as `--example NAME`, so the test runs cargo's build instead of compiling a copy.
+    pub example: Option<String>,
 }
 
 /// What a ```` ```console ```` block's command runs.
@@ -96,6 +100,9 @@ pub enum Command {
     Example { name: String, args: Vec<String> },
     /// `$ rustc ARGS`, run from the book's root.
     Rustc { args: Vec<String> },
+    /// `$ python3 python/chNN_slug.py [ARGS]`, run from the book's root: the Python way,
+    /// measured beside the Rust one.
+    Python { script: String, args: Vec<String> },
 }
 
 impl Command {
@@ -121,11 +128,26 @@ impl Command {
                     .arg(crate::run::scratch_dir("rustc")?);
                 process
             }
+            Command::Python { script, args } => {
+                let mut process = std::process::Command::new(PYTHON);
+                // No __pycache__ folders in python/: the book's tree stays as committed.
+                process
+                    .arg(script)
+                    .args(args)
+                    .env("PYTHONDONTWRITEBYTECODE", "1");
+                process
+            }
         };
         process.current_dir(root);
         Ok(process)
     }
 }
+
+/// The Python interpreter a `$ python3 ...` block runs.
+pub const PYTHON: &str = "python3";
+
+/// The oldest Python the book's programs are written for.
+pub const PYTHON_OLDEST: (u32, u32) = (3, 11);
 
 /// Which guarantee about line order a comparison relies on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,6 +158,9 @@ pub enum Order {
     AnyOrder,
     /// Lines grouped by the label before their first `:`; each group in order.
     PerThread,
+    /// Every line of the run is one of the block's lines, each at most as often, in any
+    /// order: for output a race may cut short. The block shows a complete run.
+    Subset,
 }
 
 /// A ```` ```console ```` block: a command and what it printed.
@@ -161,6 +186,7 @@ impl OutputBlock {
 /// The page with its includes expanded, and its ```` ```rust ```` blocks.
 pub fn listings(root: &Path, page: &Page) -> Result<(Expanded, Vec<Listing>), Vec<Problem>> {
     let expanded = expand(root, page)?;
+    let whole_examples = whole_example_blocks(page);
     let mut problems = Vec::new();
     let mut listings = Vec::new();
     for block in blocks(&expanded.text) {
@@ -177,6 +203,13 @@ pub fn listings(root: &Path, page: &Page) -> Result<(Expanded, Vec<Listing>), Ve
             Some("rust") => match listing_kind(&block.tokens) {
                 Ok(kind) => listings.push(Listing {
                     line,
+                    example: match kind {
+                        ListingKind::CompileFail(_) => None,
+                        _ => whole_examples
+                            .iter()
+                            .find(|(at, _)| *at == line)
+                            .map(|(_, name)| name.clone()),
+                    },
                     kind,
                     program: program_of(&block.content),
                 }),
@@ -193,6 +226,45 @@ pub fn listings(root: &Path, page: &Page) -> Result<(Expanded, Vec<Listing>), Ve
     } else {
         Err(problems)
     }
+}
+
+/// The ```` ```rust ```` blocks of the page as written that hold nothing but one
+/// `{{#rustdoc_include}}` of a program in `examples/`: each with its fence's line and the
+/// example's name. Such a block, hidden lines shown, is that file (without its anchor lines).
+fn whole_example_blocks(page: &Page) -> Vec<(usize, String)> {
+    let directive = regex::Regex::new(
+        r"^\{\{#rustdoc_include\s+([A-Za-z0-9_./-]+?)\.rs(?::[A-Za-z0-9_-]+)?\s*\}\}$",
+    )
+    .expect("valid regex");
+    blocks(&page.text)
+        .into_iter()
+        .filter(|block| block.language() == Some("rust"))
+        .filter_map(|block| {
+            let path = directive
+                .captures(block.content.trim())?
+                .get(1)?
+                .as_str()
+                .to_owned();
+            let file = page.dir().join(format!("{path}.rs"));
+            let mut parts = Vec::new();
+            for part in file.components() {
+                match part {
+                    std::path::Component::ParentDir => {
+                        parts.pop()?;
+                    }
+                    std::path::Component::Normal(name) => parts.push(name.to_str()?.to_owned()),
+                    _ => {}
+                }
+            }
+            match parts.as_slice() {
+                [folder, name] if folder == "examples" => {
+                    let stem = name.strip_suffix(".rs")?;
+                    Some((block.open_line, stem.to_owned()))
+                }
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 fn listing_kind(tokens: &[String]) -> Result<ListingKind, String> {
@@ -283,6 +355,7 @@ fn output_block(block: Block) -> Result<OutputBlock, String> {
         match token.as_str() {
             "any-order" => order = Order::AnyOrder,
             "per-thread" => order = Order::PerThread,
+            "subset" => order = Order::Subset,
             "exact" => exact = true,
             other => return Err(format!("unknown flag `{other}` on a console block")),
         }
@@ -328,10 +401,136 @@ fn parse_command(line: &str) -> Result<Command, String> {
         ["rustc", args @ ..] => Ok(Command::Rustc {
             args: args.iter().map(|s| (*s).to_owned()).collect(),
         }),
+        ["python3", script, args @ ..] => {
+            let well_placed = script
+                .strip_prefix("python/")
+                .and_then(|name| name.strip_suffix(".py"))
+                .is_some_and(|stem| !stem.contains('/') && is_chapter_name(stem));
+            if !well_placed {
+                return Err(format!(
+                    "`{line}`: a Python block runs `python3 python/chNN_slug.py [ARGS]`"
+                ));
+            }
+            Ok(Command::Python {
+                script: (*script).to_owned(),
+                args: args.iter().map(|s| (*s).to_owned()).collect(),
+            })
+        }
         _ => Err(format!(
-            "`{line}`: a console block shows `cargo run --release --example NAME [ARGS]` or `rustc ...`"
+            "`{line}`: a console block shows `cargo run --release --example NAME [ARGS]`, \
+             `python3 python/chNN_slug.py [ARGS]` or `rustc ...`"
         )),
     }
+}
+
+/// A ```` ```sh,copy-recipe ```` block: the commands that take a program out of the book into
+/// a project of the reader's own. The tests run them in a fresh temporary folder.
+#[derive(Clone, Debug)]
+pub struct CopyRecipe {
+    /// The page line of the opening fence.
+    pub line: usize,
+    pub steps: Vec<Step>,
+}
+
+/// One command of a copy recipe. `$BOOK` in a path stands for the book's folder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// `cargo new NAME`
+    New(String),
+    /// `cd DIR`
+    Cd(String),
+    /// `cargo add CRATE...`
+    Add(Vec<String>),
+    /// `cp [-r] FROM TO`
+    Copy {
+        recursive: bool,
+        from: String,
+        to: String,
+    },
+    /// `cargo run|build [ARGS]`: the tests build the program (the console blocks run it).
+    Build(Vec<String>),
+}
+
+/// The copy recipes of a page, each step checked against the commands the tests know.
+pub fn copy_recipes(page: &Page) -> Result<Vec<CopyRecipe>, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut found = Vec::new();
+    for block in blocks(&page.text) {
+        if !block.has("copy-recipe") {
+            continue;
+        }
+        let mut steps = Vec::new();
+        for (index, line) in block.content.lines().enumerate() {
+            let line_number = block.open_line + 1 + index;
+            if line.trim().is_empty() {
+                continue;
+            }
+            match parse_step(line.trim()) {
+                Ok(step) => steps.push(step),
+                Err(message) => problems.push(Problem {
+                    page: page.path.clone(),
+                    line: line_number,
+                    message,
+                }),
+            }
+        }
+        if !steps.iter().any(|s| matches!(s, Step::Build(_))) {
+            problems.push(Problem {
+                page: page.path.clone(),
+                line: block.open_line,
+                message: "a copy recipe ends by building the program: `$ cargo run --release`"
+                    .into(),
+            });
+        }
+        found.push(CopyRecipe {
+            line: block.open_line,
+            steps,
+        });
+    }
+    if problems.is_empty() {
+        Ok(found)
+    } else {
+        Err(problems)
+    }
+}
+
+fn parse_step(line: &str) -> Result<Step, String> {
+    let command = line
+        .strip_prefix("$ ")
+        .ok_or_else(|| format!("`{line}`: each line of a copy recipe is a command, `$ ...`"))?;
+    let words: Vec<String> = command.split_whitespace().map(str::to_owned).collect();
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        ["cargo", "new", name] => Ok(Step::New((*name).to_owned())),
+        ["cd", dir] => Ok(Step::Cd((*dir).to_owned())),
+        ["cargo", "add", crates @ ..] if !crates.is_empty() => {
+            Ok(Step::Add(crates.iter().map(|c| (*c).to_owned()).collect()))
+        }
+        ["cp", "-r", from, to] => Ok(Step::Copy {
+            recursive: true,
+            from: (*from).to_owned(),
+            to: (*to).to_owned(),
+        }),
+        ["cp", from, to] => Ok(Step::Copy {
+            recursive: false,
+            from: (*from).to_owned(),
+            to: (*to).to_owned(),
+        }),
+        ["cargo", "run" | "build", args @ ..] => {
+            Ok(Step::Build(args.iter().map(|a| (*a).to_owned()).collect()))
+        }
+        _ => Err(format!(
+            "`{command}`: a copy recipe knows `cargo new`, `cd`, `cargo add`, `cp [-r]`, `cargo run`"
+        )),
+    }
+}
+
+/// `chNN_slug`: the names of the book's programs, whose prefix is their chapter.
+pub fn is_chapter_name(stem: &str) -> bool {
+    stem.len() > 5
+        && stem.starts_with("ch")
+        && stem[2..4].chars().all(|c| c.is_ascii_digit())
+        && stem.as_bytes()[4] == b'_'
 }
 
 /// Replaces the output lines of the console block that opens on line `open_line` of

@@ -10,8 +10,9 @@ pub mod compare;
 pub mod include;
 pub mod mask;
 pub mod pages;
+pub mod prose;
 pub mod run;
 
-pub use blocks::{Block, Command, Listing, ListingKind, Order, OutputBlock};
+pub use blocks::{Block, Command, CopyRecipe, Listing, ListingKind, Order, OutputBlock, Step};
 pub use include::Expanded;
 pub use pages::{Page, Problem};

@@ -25,8 +25,13 @@ impl Page {
     /// A name for a place in this page that is also a valid Rust identifier:
     /// `src/ch01-concurrency.md`, line 42 -> `ch01_concurrency_md_line_42`.
     pub fn test_name(&self, line: usize) -> String {
+        format!("{}_line_{line}", self.test_stem())
+    }
+
+    /// The page's part of its test names: `src/ch01-concurrency.md` -> `ch01_concurrency_md`.
+    pub fn test_stem(&self) -> String {
         let stem = self.path.strip_prefix("src/").unwrap_or(&self.path);
-        let mut name: String = stem
+        let name: String = stem
             .chars()
             .map(|c| {
                 if c.is_ascii_alphanumeric() {
@@ -36,7 +41,6 @@ impl Page {
                 }
             })
             .collect();
-        name.push_str(&format!("_line_{line}"));
         name
     }
 

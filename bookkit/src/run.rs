@@ -122,6 +122,50 @@ pub fn built_example(name: &str) -> io::Result<std::path::PathBuf> {
     }
 }
 
+/// Whether the Python that `$ python3 ...` blocks run is here and recent enough; `Err` says
+/// what is missing, in one line.
+pub fn python_available() -> Result<(), String> {
+    use crate::blocks::{PYTHON, PYTHON_OLDEST};
+    let (major, minor) = PYTHON_OLDEST;
+    let output = Command::new(PYTHON)
+        .arg("--version")
+        .output()
+        .map_err(|_| format!("{PYTHON} not found; install Python {major}.{minor} or newer"))?;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    let version: Vec<u32> = text
+        .trim()
+        .trim_start_matches("Python ")
+        .split('.')
+        .take(2)
+        .filter_map(|part| part.parse().ok())
+        .collect();
+    match version.as_slice() {
+        [found_major, found_minor] if (*found_major, *found_minor) >= PYTHON_OLDEST => Ok(()),
+        _ => Err(format!(
+            "{PYTHON} is `{}`, the book's Python programs need {major}.{minor} or newer",
+            text.trim()
+        )),
+    }
+}
+
+/// Whether a test that needs a tool from outside Rust (Python, Chromium) may skip when the
+/// tool is missing: everywhere but in CI, where `CI` is set and a skip would hide a check.
+pub fn may_skip() -> bool {
+    std::env::var_os("CI").is_none()
+}
+
+/// The cargo target folder of the running test (`TARGET/debug/deps/TEST` -> `TARGET`), so
+/// that a test's own builds land beside the book's even when `CARGO_TARGET_DIR` moves it.
+pub fn target_dir() -> io::Result<std::path::PathBuf> {
+    let test_binary = std::env::current_exe()?;
+    test_binary
+        .ancestors()
+        .nth(3)
+        .map(std::path::Path::to_path_buf)
+        .ok_or_else(|| io::Error::other("test binary outside TARGET/<profile>/deps"))
+}
+
 /// A new empty folder under the system's temporary folder, for one test's files.
 pub fn scratch_dir(purpose: &str) -> io::Result<std::path::PathBuf> {
     use std::sync::atomic::{AtomicUsize, Ordering};

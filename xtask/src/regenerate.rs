@@ -5,8 +5,12 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
+use std::collections::BTreeMap;
+use std::time::Instant;
+
 use bookkit::blocks::{output_blocks, replace_output};
 use bookkit::run::{run, TIME_LIMIT};
+use bookkit::{Order, Page};
 
 /// Builds the examples with optimisations, as readers run them.
 fn build_release_examples(root: &Path) -> Result<(), String> {
@@ -37,38 +41,123 @@ fn release_example(root: &Path, name: &str) -> std::path::PathBuf {
         .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
 }
 
+/// How often a `subset` block's program is run when its block is regenerated: the block shows
+/// every line those runs printed, since one run of a racy program may print only some.
+const SUBSET_RUNS: usize = 10;
+
 /// Reruns the command of every console block (or of those on `only` pages) and writes what
-/// it printed into the page. Returns how many blocks were rewritten.
+/// it printed into the page. Prints which block it is running (`n of N`) and how long the
+/// whole took, then the sentences that quote a figure the new runs no longer print. Returns
+/// how many blocks were rewritten.
 pub fn outputs(root: &Path, only: &[String]) -> Result<usize, String> {
+    let started = Instant::now();
     build_release_examples(root)?;
-    let mut rewritten = 0;
+    let mut work = Vec::new();
     for page in bookkit::pages::pages(root).map_err(|e| e.to_string())? {
         if !only.is_empty() && !only.iter().any(|o| page.path.contains(o.as_str())) {
             continue;
         }
         let blocks = output_blocks(&page).map_err(|p| p[0].to_string())?;
+        if !blocks.is_empty() {
+            work.push((page, blocks));
+        }
+    }
+    let total: usize = work.iter().map(|(_, blocks)| blocks.len()).sum();
+    if work
+        .iter()
+        .flat_map(|(_, blocks)| blocks)
+        .any(|b| matches!(b.command, bookkit::Command::Python { .. }))
+    {
+        bookkit::run::python_available()?;
+    }
+    let mut rewritten = 0;
+    let mut stale = Vec::new();
+    for (page, blocks) in work {
         // From the last block up, so that earlier line numbers stay valid.
         let mut text = page.text.clone();
         for block in blocks.iter().rev() {
-            let mut command = block
-                .command
-                .process(root, |name| Ok(release_example(root, name)))
-                .map_err(|e| format!("{}:{}: {e}", page.path, block.line()))?;
-            eprintln!("{}:{}: $ {}", page.path, block.line(), block.command_line);
-            let fresh = run(&mut command, TIME_LIMIT)
-                .map_err(|e| format!("{}:{}: {e}", page.path, block.line()))?;
-            if fresh.timed_out {
-                return Err(format!("{}:{}: timed out", page.path, block.line()));
-            }
-            text = replace_output(&text, &block.block, &fresh.transcript());
             rewritten += 1;
+            let place = format!("{}:{}", page.path, block.line());
+            eprintln!(
+                "[{rewritten} of {total}, {:.0} s] {place}: $ {}",
+                started.elapsed().as_secs_f64(),
+                block.command_line
+            );
+            let runs = if block.order == Order::Subset {
+                SUBSET_RUNS
+            } else {
+                1
+            };
+            let mut transcripts = Vec::new();
+            for _ in 0..runs {
+                let mut command = block
+                    .command
+                    .process(root, |name| Ok(release_example(root, name)))
+                    .map_err(|e| format!("{place}: {e}"))?;
+                let fresh = run(&mut command, TIME_LIMIT).map_err(|e| format!("{place}: {e}"))?;
+                if fresh.timed_out {
+                    return Err(format!("{place}: timed out"));
+                }
+                transcripts.push(fresh.transcript());
+            }
+            let output = if block.order == Order::Subset {
+                union_of_lines(&block.expected, &transcripts)
+            } else {
+                transcripts.concat()
+            };
+            text = replace_output(&text, &block.block, &output);
         }
         if text != page.text {
-            fs::write(root.join(&page.path), text).map_err(|e| e.to_string())?;
+            fs::write(root.join(&page.path), &text).map_err(|e| e.to_string())?;
         }
+        stale.extend(bookkit::prose::unsupported_figures(&Page {
+            path: page.path.clone(),
+            text,
+        }));
     }
     write_machine(root)?;
+    eprintln!(
+        "ran {total} blocks in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    if !stale.is_empty() {
+        eprintln!(
+            "\nthese sentences quote a figure that no new run prints; update them (`cargo test` \
+             fails until you do):"
+        );
+        for problem in &stale {
+            eprintln!("  {problem}");
+        }
+    }
     Ok(rewritten)
+}
+
+/// The lines a `subset` block shows: every line it showed and every line of the new runs,
+/// each as often as the most any one of them printed it, in the order first seen.
+fn union_of_lines(shown: &str, runs: &[String]) -> String {
+    let mut order: Vec<String> = Vec::new();
+    let mut most: BTreeMap<String, usize> = BTreeMap::new();
+    for text in std::iter::once(shown).chain(runs.iter().map(String::as_str)) {
+        let mut here: BTreeMap<&str, usize> = BTreeMap::new();
+        for line in text.lines() {
+            *here.entry(line).or_default() += 1;
+        }
+        for line in text.lines() {
+            if !most.contains_key(line) {
+                order.push(line.to_owned());
+            }
+            let count = most.entry(line.to_owned()).or_default();
+            *count = (*count).max(here[line]);
+        }
+    }
+    let mut out = String::new();
+    for line in order {
+        for _ in 0..most[&line] {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// Regenerates every `src/img/chNN-SLUG.svg` drawn by an example `chNN_plot_SLUG`.
@@ -114,4 +203,15 @@ fn write_machine(root: &Path) -> Result<(), String> {
         num_cpus::get_physical(),
     );
     fs::write(root.join("src/machine.md"), text).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::union_of_lines;
+
+    #[test]
+    fn a_subset_block_keeps_every_line_seen() {
+        let runs = ["b\nc\n".to_owned(), "a\nd\nd\n".to_owned()];
+        assert_eq!(union_of_lines("a\nb\n", &runs), "a\nb\nc\nd\nd\n");
+    }
 }
