@@ -3,8 +3,8 @@
 pub mod book;
 pub mod html;
 pub mod regenerate;
+pub mod serve;
 pub mod static_server;
-pub mod tools;
 
 use std::path::{Path, PathBuf};
 
