@@ -14,6 +14,10 @@
     // The chapter's worked example, so the reader starts from numbers the text explains.
     const START_PARALLEL = 40;
     const START_PROCESSORS = 4;
+    // The chart's widest drawing (its CSS max-width), its narrowest, and its height, in px.
+    const WIDTH = 760;
+    const MIN_WIDTH = 260;
+    const HEIGHT = 300;
 
     /** Amdahl's law: the speedup on `j` processors of a program whose serial fraction is `b`. */
     function speedup(b, j) {
@@ -122,19 +126,29 @@
                 processorsRange,
                 el('span', { class: 'amdahl-number' }, processorsNumber)));
 
+        // The three results are one live region, read out whole ("Speedup 1.43×, Efficiency
+        // 35.7 %, Upper bound 1.67×") when a value changes; each <output> alone would be a
+        // live region of its own (its implicit role is status) and be announced separately.
         const output = (role, label) => {
-            const out = el('output', { 'data-role': role, 'aria-live': 'polite' });
+            const out = el('output', {
+                'data-role': role, 'aria-live': 'off',
+                for: `${id('parallel-number')} ${id('processors-number')}`,
+            });
             return [el('div', {}, el('dt', {}, label), el('dd', {}, out)), out];
         };
         const [speedupItem, speedupOut] = output('speedup', 'Speedup');
         const [efficiencyItem, efficiencyOut] = output('efficiency', 'Efficiency');
         const [boundItem, boundOut] = output('bound', 'Upper bound');
-        const results = el('dl', { class: 'amdahl-results' }, speedupItem, efficiencyItem, boundItem);
+        const results = el('div', {
+            role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true', 'data-role': 'results',
+        }, el('dl', { class: 'amdahl-results' }, speedupItem, efficiencyItem, boundItem));
         const formula = el('p', { class: 'amdahl-formula', 'data-role': 'formula' });
 
         const chartTitle = el('svg:title', { id: id('chart-title') });
+        // The chart is drawn at the width it is shown, one SVG unit to one CSS pixel, so its
+        // 12 px text stays 12 px on a phone instead of shrinking with a fixed viewBox.
         const chart = el('svg:svg', {
-            class: 'amdahl-chart', viewBox: '0 0 640 300', role: 'img',
+            class: 'amdahl-chart', viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img',
             'aria-labelledby': id('chart-title'), 'data-role': 'chart',
         }, chartTitle);
         const plot = el('svg:g');
@@ -168,11 +182,19 @@
             el('p', { class: 'amdahl-heading' }, 'Amdahl\u2019s law calculator'),
             inputs, problem, results, formula, chart, key, measuring);
 
+        // The plot's left and right edges, for the chart's current width.
+        let left = 60;
+        let right = WIDTH - 20;
+        let width = WIDTH;
         function x(j) {
-            return 60 + (Math.log2(j) / MAX_EXPONENT) * 560;
+            return left + (Math.log2(j) / MAX_EXPONENT) * (right - left);
         }
 
         function draw() {
+            width = Math.round(Math.max(MIN_WIDTH, Math.min(WIDTH, chart.getBoundingClientRect().width || WIDTH)));
+            chart.setAttribute('viewBox', `0 0 ${width} ${HEIGHT}`);
+            left = width < 480 ? 44 : 60;
+            right = width - 20;
             const b = 1 - parallel / 100;
             const top = Math.max(
                 speedup(b, MAX_PROCESSORS),
@@ -183,28 +205,32 @@
             const y = s => 250 - (s / yMax) * 230;
             const parts = [];
             for (const v of yTicks) {
-                parts.push(el('svg:line', { class: 'grid', x1: 60, x2: 620, y1: y(v), y2: y(v) }));
-                parts.push(el('svg:text', { class: 'tick', x: 54, y: y(v) + 4, 'text-anchor': 'end' },
+                parts.push(el('svg:line', { class: 'grid', x1: left, x2: right, y1: y(v), y2: y(v) }));
+                parts.push(el('svg:text', { class: 'tick', x: left - 6, y: y(v) + 4, 'text-anchor': 'end' },
                     String(v)));
             }
+            // A label every second grid line when the labels ("16384") would touch.
+            const labelEvery = (right - left) / (MAX_EXPONENT / 2) < 44 ? 4 : 2;
             for (let e = 0; e <= MAX_EXPONENT; e += 2) {
                 const j = 2 ** e;
                 parts.push(el('svg:line', { class: 'grid', x1: x(j), x2: x(j), y1: 20, y2: 250 }));
-                parts.push(el('svg:text', { class: 'tick', x: x(j), y: 266, 'text-anchor': 'middle' },
-                    String(j)));
+                if (e % labelEvery === 0) {
+                    parts.push(el('svg:text', { class: 'tick', x: x(j), y: 266, 'text-anchor': 'middle' },
+                        String(j)));
+                }
             }
-            parts.push(el('svg:path', { class: 'axis', d: 'M60,20 V250 H620' }));
-            parts.push(el('svg:text', { class: 'label', x: 340, y: 292, 'text-anchor': 'middle' },
+            parts.push(el('svg:path', { class: 'axis', d: `M${left},20 V250 H${right}` }));
+            parts.push(el('svg:text', { class: 'label', x: (left + right) / 2, y: 292, 'text-anchor': 'middle' },
                 'processors (each step doubles them)'));
             parts.push(el('svg:text', {
                 class: 'label', x: 16, y: 135, 'text-anchor': 'middle', transform: 'rotate(-90 16 135)',
             }, 'speedup'));
             if (b > 0 && 1 / b <= yMax) {
                 parts.push(el('svg:line', {
-                    class: 'bound', x1: 60, x2: 620, y1: y(1 / b), y2: y(1 / b), 'data-role': 'bound-line',
+                    class: 'bound', x1: left, x2: right, y1: y(1 / b), y2: y(1 / b), 'data-role': 'bound-line',
                 }));
                 parts.push(el('svg:text', {
-                    class: 'bound-label', x: 616, y: y(1 / b) - 6, 'text-anchor': 'end',
+                    class: 'bound-label', x: right - 4, y: y(1 / b) - 6, 'text-anchor': 'end',
                 }, `limit 1/B = ${times(1 / b)}`));
             }
             // Sixteen samples per doubling, as in Figure 2-1.
@@ -230,10 +256,10 @@
                 'data-processors': processors, 'data-speedup': s,
             }));
             // The label sits below and to the side of the point, where the rising curve is not.
-            const right = px > 480;
+            const onRight = px > right - 140;
             parts.push(el('svg:text', {
-                class: 'point-label', x: right ? px - 10 : px + 10, y: Math.min(py + 20, 244),
-                'text-anchor': right ? 'end' : 'start',
+                class: 'point-label', x: onRight ? px - 10 : px + 10, y: Math.min(py + 20, 244),
+                'text-anchor': onRight ? 'end' : 'start',
             }, `${times(s)} on ${processors}`));
             plot.replaceChildren(...parts);
             chartTitle.textContent = `Speedup against processors, 1 to ${MAX_PROCESSORS} on a `
@@ -342,6 +368,14 @@
         });
 
         update();
+        // Redrawn when its width changes (a phone turned, a window resized, the sidebar shown).
+        if (window.ResizeObserver) {
+            new ResizeObserver(() => {
+                if (Math.round(chart.getBoundingClientRect().width) !== width) {
+                    draw();
+                }
+            }).observe(chart);
+        }
     }
 
     document.querySelectorAll('#amdahl-calculator').forEach(build);

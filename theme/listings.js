@@ -1,4 +1,4 @@
-// Two additions to the book's listings.
+// Three additions to the book's listings and pages.
 //
 // 1. A listing's caption names its file, `(<code>examples/NAME.rs</code>)`; this adds the
 //    command that runs it, so that the reader never has to work it out.
@@ -7,6 +7,12 @@
 //    button is off (book.toml) because it asks play.rust-lang.org for its crate list on
 //    every page load; here nothing leaves the reader's machine until the button is pressed,
 //    and the book stays whole offline.
+// 3. Keyboard and screen-reader access where mdBook 0.5.4's page falls short (issue 19,
+//    checked with axe-core by xtask/tests/browser.rs): a code block or a table that scrolls
+//    sideways can be focused, so that the arrow keys scroll it; the sidebar toggle, a
+//    <label> carrying a button's ARIA attributes, becomes a button the keyboard can press;
+//    the menu bar becomes the page's banner landmark. Attributes set by script, because the
+//    alternative is a copy of mdBook's whole index.hbs for three attributes.
 (function listings() {
     'use strict';
 
@@ -184,4 +190,35 @@
             }
         });
     });
+
+    // --- Keyboard and screen-reader access ------------------------------------------------
+
+    // Only what overflows gets a tab stop; ResizeObserver sees a block change width (a
+    // resized window, a <details> opened), so the tab stops follow the layout.
+    const scrollers = document.querySelectorAll('pre > code, .table-wrapper');
+    const focusableWhenScrolling = element => {
+        if (element.scrollWidth > element.clientWidth + 1) {
+            element.setAttribute('tabindex', '0');
+        } else {
+            element.removeAttribute('tabindex');
+        }
+    };
+    scrollers.forEach(focusableWhenScrolling);
+    if (window.ResizeObserver) {
+        const observer = new ResizeObserver(entries => entries.forEach(e => focusableWhenScrolling(e.target)));
+        scrollers.forEach(element => observer.observe(element));
+    }
+
+    const toggle = document.getElementById('mdbook-sidebar-toggle');
+    if (toggle && toggle.tagName === 'LABEL') {
+        toggle.setAttribute('role', 'button');
+        toggle.setAttribute('tabindex', '0');
+        toggle.addEventListener('keydown', event => {
+            if (event.key === 'Enter' || event.key === ' ') {
+                event.preventDefault();
+                toggle.click();
+            }
+        });
+    }
+    document.getElementById('mdbook-menu-bar')?.setAttribute('role', 'banner');
 })();

@@ -4,12 +4,26 @@
 //
 // BASE_URL serves the built book (xtask/tests/browser.rs starts a server on 127.0.0.1).
 // EXPECTED_JSON is what the sources say the pages must hold, written by the Rust test:
-//   { "pages": [{ "path": "ch02-amdahl.html", "formulas": 79 }, ...],  (SUMMARY.md's order)
+//   { "pages": [{ "path": "ch02-choices.html", "formulas": 79, "calculator": true }, ...],
 //     "examples": ["ch02_amdahl", ...], "compile_fail": ["ch03_borrowed_counter", ...],
-//     "favicon_svg": "<svg ...>" }
+//     "favicon_svg": "<svg ...>" }           (pages in SUMMARY.md's order)
 // Prints one line per problem and exits 1 when there is any; saves a screenshot of every page
-// in the light and the navy theme to SCREENSHOT_DIR.
+// in the light and the navy theme, and at a phone's width, to SCREENSHOT_DIR.
+//
+// Accessibility (issue 19): axe-core runs on every page in mdBook's five themes, at a desktop
+// width and at a phone's (390 CSS px); any critical or serious violation is a problem, named
+// with the page, the theme, the width, the rule and the element. The rules that look at
+// colour run on every page in every theme (at the desktop width: colours do not change with
+// the width, and mdBook's folded menu bar at 390 px is checked in every theme on the index),
+// on one element of each distinct style (see axeCheck);
+// the others do not depend on the theme and run on every page at both widths, in light.
+// print.html repeats every chapter, checked page by page, so axe-core skips it.
+//
+// BOOK_PAGES=ch03 checks only the pages whose path contains "ch03" (index.html, print.html and
+// 404.html too when they match), plus the site-wide checks that hold for any selection: the
+// sidebar against SUMMARY.md, search, the favicon. Unset, every page is checked.
 import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { launch } from './chromium.mjs';
 
@@ -23,20 +37,43 @@ const origin = new URL(base).origin;
 const url = page => new URL(page, base).href;
 
 const PLAYGROUND = 'https://play.rust-lang.org/execute';
-const CALCULATOR_PAGE = 'ch02-amdahl.html';
+// The page that holds <div id="amdahl-calculator">, as browser.rs found it in the sources.
+const CALCULATOR_PAGE = expected.pages.find(p => p.calculator)?.path ?? null;
+// Searching this must lead to one of chapter 2's pages.
 const SEARCH_TERM = 'Amdahl';
+const SEARCH_LANDS = /\/ch02-[^/]*\.html$/;
+const SELECTION = process.env.BOOK_PAGES || '';
+const selected = pagePath => pagePath.includes(SELECTION);
+
+const THEMES = ['light', 'rust', 'coal', 'navy', 'ayu'];
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 390, height: 844 };
+// axe-core, pinned in package.json, is injected into the page under test.
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+const AXE_VERSION = JSON.parse(await readFile(require.resolve('axe-core/package.json'), 'utf8')).version;
+// The rules whose result depends on the theme's colours; every other rule depends on the
+// markup and the layout only.
+const COLOUR_RULES = ['color-contrast', 'link-in-text-block'];
+// How many elements are named for one rule on one page; the count says how many there are.
+const NAMED_ELEMENTS = 3;
 // Timeouts are generous: the machine may be busy with other builds, and a slow pass is not a
 // failure. Waits are on conditions, never fixed sleeps.
 const TIMEOUT = 60_000;
 
 const problems = [];
 const problem = (place, what) => problems.push(`${place}: ${what}`);
+/** Moderate and minor accessibility findings: shown, not failures (CONTRIBUTING.md lists them). */
+const notes = [];
+const axeTime = { runs: 0, ms: 0 };
+/** Per theme, the style paths whose colours axe-core has checked (see axeCheck). */
+const styled = new Map();
 const started = Date.now();
 const progress = text => console.log(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${text}`);
 
 /** Where each open page is, for the messages of its listeners. */
 const where = new Map();
-/** Which pass through the book a page belongs to, for the messages: the navy one is marked. */
+/** Which pass through the book a page belongs to, for the messages: all but light's are marked. */
 const passOf = new Map();
 const passLabel = page => passOf.get(page) || '';
 const pathOf = address => address.startsWith(origin + '/')
@@ -80,9 +117,9 @@ async function watchedPage(context) {
     return page;
 }
 
-async function newContext(browser) {
+async function newContext(browser, viewport = DESKTOP) {
     const context = await browser.newContext({
-        viewport: { width: 1280, height: 900 },
+        viewport,
         colorScheme: 'light',
         serviceWorkers: 'block',
     });
@@ -278,12 +315,18 @@ function slug(page) {
 }
 
 async function screenshot(page, index, name, theme) {
+    // theme is "light", "navy" or "phone" (light at 390 px).
     const file = path.join(shotDir, `${String(index).padStart(2, '0')}-${slug(name)}-${theme}.jpg`);
     // The print page is every chapter again, 80 000 pixels tall: its first screen shows that
     // it renders, and the chapters' own screenshots show the rest. JPEG, because encoding
     // 90 000 pixel rows of PNG per theme cost about 4 s of a 26 s check; at this quality
     // text and formulas stay sharp enough to read.
-    await page.screenshot({ path: file, fullPage: name !== 'print.html', type: 'jpeg', quality: 85 });
+    // At 390 px a page is three times as tall; its first two screens show the layout.
+    await page.screenshot({
+        path: file, type: 'jpeg', quality: 85,
+        fullPage: name !== 'print.html' && theme !== 'phone',
+        clip: theme === 'phone' ? { x: 0, y: 0, width: PHONE.width, height: 2 * PHONE.height } : undefined,
+    });
 }
 
 /** WCAG contrast ratio of an element's text against the background behind it. */
@@ -321,6 +364,189 @@ async function checkContrast(page, theme) {
     }
 }
 
+// --- Accessibility ---------------------------------------------------------------------------
+
+/**
+ * Runs axe-core on the page as it is now and reports what it finds at `at` (page, theme and
+ * width). `rules` is 'all', 'structure' (all but the colour rules) or 'colour'.
+ */
+async function axeCheck(page, at, rules, theme = 'light') {
+    if (!await page.evaluate(() => typeof window.axe === 'object')) {
+        await page.evaluate(AXE_SOURCE);
+    }
+    const began = Date.now();
+    if (!styled.has(theme)) {
+        styled.set(theme, new Set());
+    }
+    const seen = styled.get(theme);
+    const { violations, paths } = await page.evaluate(async ({ rules, colourRules, seenBefore }) => {
+        const options = { resultTypes: ['violations'] };
+        if (rules === 'colour') {
+            options.runOnly = { type: 'rule', values: colourRules };
+        } else if (rules === 'structure') {
+            options.rules = Object.fromEntries(colourRules.map(r => [r, { enabled: false }]));
+        }
+        let context = document;
+        let paths = [];
+        if (rules === 'colour') {
+            // Colour is decided by CSS, so two texts whose elements have the same chain of tags,
+            // classes, inline styles, mdBook's and the book's ids, and table-row parity up to
+            // <body> are drawn alike: the colour rules see the first of each in a theme, on
+            // the first page that has it (with what it holds). That is about 60 elements of a
+            // chapter page's 600, and fewer on each later page. A formula is drawn in the
+            // colour of the text around it, which is checked: its spans are left out.
+            const style = e => {
+                let path = '';
+                for (; e && e !== document.body; e = e.parentElement) {
+                    const parity = e.tagName === 'TR' ? Array.from(e.parentElement.children).indexOf(e) % 2 : '';
+                    const id = /^(mdbook|amdahl)-/.test(e.id) ? e.id : '';
+                    path = `${e.tagName}#${id}.${e.getAttribute('class') || ''}[${e.getAttribute('style') || ''}]${parity}>${path}`;
+                }
+                return path;
+            };
+            const seen = new Set(seenBefore);
+            const before = seen.size;
+            const include = [];
+            const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+            for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+                const element = text.parentElement;
+                if (!text.textContent.trim() || element.closest('.katex-html, script, style, template')) {
+                    continue;
+                }
+                const path = style(element);
+                if (!seen.has(path)) {
+                    seen.add(path);
+                    if (!include.some(i => i.contains(element))) {
+                        include.push(element);
+                    }
+                }
+            }
+            if (include.length === 0) {
+                return { violations: [], paths: [] };
+            }
+            context = { include, exclude: [['.katex-html']] };
+            paths = Array.from(seen).slice(before);
+        }
+        const result = await window.axe.run(context, options);
+        return { paths, violations: result.violations.map(v => ({
+            id: v.id,
+            impact: v.impact,
+            help: v.help,
+            nodes: v.nodes.map(n => ({
+                target: n.target.join(' '),
+                message: [...n.any, ...n.all, ...n.none].map(c => c.message).find(Boolean) || v.help,
+            })),
+        })) };
+    }, { rules, colourRules: COLOUR_RULES, seenBefore: rules === 'colour' ? Array.from(seen) : [] });
+    paths.forEach(p => seen.add(p));
+    axeTime.runs += 1;
+    axeTime.ms += Date.now() - began;
+    for (const v of violations) {
+        const rule = `axe ${v.id} (${v.impact})`;
+        if (v.impact === 'critical' || v.impact === 'serious') {
+            for (const node of v.nodes.slice(0, NAMED_ELEMENTS)) {
+                problem(at, `${rule}: ${node.target}: ${node.message}`);
+            }
+            if (v.nodes.length > NAMED_ELEMENTS) {
+                problem(at, `${rule}: and ${v.nodes.length - NAMED_ELEMENTS} more elements (${v.help})`);
+            }
+        } else {
+            for (const node of v.nodes) {
+                notes.push({ finding: `${rule}: ${node.target}: ${v.help}`, at });
+            }
+        }
+    }
+}
+
+/** Switches mdBook's theme as its theme menu does (the menu's own click handler). */
+async function setTheme(page, theme) {
+    await page.evaluate(theme => {
+        if (!document.documentElement.classList.contains(theme)) {
+            document.getElementById(`mdbook-theme-${theme}`).click();
+        }
+    }, theme);
+    await page.waitForFunction(theme => document.documentElement.classList.contains(theme), theme);
+}
+
+/** Opens every <details> (exercise solutions), so that what they hold is checked too. */
+async function openDetails(page) {
+    await page.evaluate(() => document.querySelectorAll('main details').forEach(d => { d.open = true; }));
+    await settle(page);
+    // ResizeObservers (theme/listings.js's scrolling blocks, the calculator's chart) answer
+    // before the next frame is drawn.
+    await page.evaluate(() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done))));
+}
+
+/**
+ * Nothing sticks out of the viewport: mdBook clips the page sideways (overflow-x on its body),
+ * so what is wider than the screen is not scrolled to but cut off. Long lines must scroll
+ * inside their own block (a listing, a table). Returns what is wrong.
+ */
+function checkFits(page) {
+    return page.evaluate(() => {
+        const found = [];
+        const width = document.documentElement.clientWidth;
+        const name = e => {
+            const text = (e.textContent || '').trim().split('\n')[0].slice(0, 50);
+            return `${e.tagName.toLowerCase()}${e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\s+/).join('.') : ''}${text ? ` "${text}"` : ''}`;
+        };
+        // Every box outside the sidebar (off-screen on purpose when folded), down to the blocks
+        // that scroll or clip: their own box must fit, what they hold may scroll.
+        const walk = element => {
+            for (const child of element.children) {
+                if (child.id === 'mdbook-sidebar' || child.matches('script, style, template')) {
+                    continue;
+                }
+                const box = child.getBoundingClientRect();
+                const style = getComputedStyle(child);
+                if (style.display === 'none' || style.visibility === 'hidden') {
+                    continue;
+                }
+                if (box.width > 0 && (box.right > width + 1 || box.left < -1)) {
+                    found.push(`${name(child)} spans ${Math.round(box.left)} to ${Math.round(box.right)} px in a ${width} px wide window`);
+                    continue;
+                }
+                if (style.overflowX === 'visible') {
+                    walk(child);
+                } else if (child.matches('pre > code') && child.scrollWidth > child.clientWidth + 1
+                    && !['auto', 'scroll'].includes(style.overflowX)) {
+                    found.push(`${name(child)} is cut off instead of scrolling`);
+                }
+            }
+        };
+        walk(document.body);
+        return found;
+    });
+}
+
+/**
+ * The calculator's chart is legible where it is shown: no text smaller than 10 CSS pixels,
+ * none outside the chart.
+ */
+function checkChartText(page) {
+    return page.evaluate(() => {
+        const found = [];
+        const chart = document.querySelector('#amdahl-calculator svg.amdahl-chart');
+        if (!chart) {
+            return ['the calculator has no chart'];
+        }
+        const frame = chart.getBoundingClientRect();
+        for (const text of chart.querySelectorAll('text')) {
+            const ctm = text.getScreenCTM();
+            // The scale of the text's own axis, rotated or not ("speedup" is turned 90°).
+            const size = parseFloat(getComputedStyle(text).fontSize) * Math.hypot(ctm.a, ctm.b);
+            if (size < 10) {
+                found.push(`the chart's text "${text.textContent}" is ${size.toFixed(1)} px, below 10 px`);
+            }
+            const box = text.getBoundingClientRect();
+            if (box.left < frame.left - 1 || box.right > frame.right + 1 || box.top < frame.top - 1 || box.bottom > frame.bottom + 1) {
+                found.push(`the chart's text "${text.textContent}" reaches outside the chart`);
+            }
+        }
+        return found;
+    });
+}
+
 // --- The calculator -------------------------------------------------------------------------
 
 const amdahl = (parallel, j) => 1 / ((1 - parallel / 100) + (parallel / 100) / j);
@@ -328,6 +554,7 @@ const amdahl = (parallel, j) => 1 / ((1 - parallel / 100) + (parallel / 100) / j
 async function checkCalculator(page) {
     const at = `${CALCULATOR_PAGE} calculator`;
     await open(page, CALCULATOR_PAGE);
+    await page.evaluate(() => document.getElementById('amdahl-calculator')?.scrollIntoView());
     where.set(page, at);
     const calculator = page.locator('#amdahl-calculator');
     if (await calculator.count() !== 1) {
@@ -392,6 +619,33 @@ async function checkCalculator(page) {
         problem(at, 'the curve did not change when the parallel portion went from 50% to 90%');
     }
 
+    // Screen readers: each control is found by its role and the name a screen reader says
+    // (Playwright computes accessible names as browsers do), and the results are one live
+    // region that holds the new speedup after a change.
+    for (const [kind, name] of [['slider', 'Parallel portion'], ['spinbutton', 'Parallel portion in percent'],
+        ['slider', 'Processors'], ['spinbutton', 'Number of processors'], ['textbox', /^Paste the table printed by/],
+        ['group', 'Amdahl\u2019s law calculator'], ['img', /^Speedup against processors/]]) {
+        if (await page.getByRole(kind, { name, exact: typeof name === 'string', includeHidden: true }).count() !== 1) {
+            problem(at, `no ${kind} named "${name}" for a screen reader`);
+        }
+    }
+    await set(75, 16);
+    const live = await calculator.evaluate(root => {
+        const speedup = root.querySelector('[data-role="speedup"]');
+        const region = speedup.closest('[aria-live="polite"], [aria-live="assertive"]');
+        const nested = region && Array.from(region.querySelectorAll('output, [role="status"], [aria-live]'))
+            .some(e => e.getAttribute('aria-live') !== 'off');
+        return region
+            ? { text: region.textContent, atomic: region.getAttribute('aria-atomic') === 'true', nested }
+            : null;
+    });
+    const wanted = `${amdahl(75, 16).toFixed(2)}\u00d7`;
+    if (!live) {
+        problem(at, 'the speedup is in no live region: a screen reader does not announce it');
+    } else if (!live.text.includes(wanted) || !live.atomic || live.nested) {
+        problem(at, `the results' live region (atomic: ${live.atomic}, live regions inside it: ${live.nested}) says "${live.text.trim()}", not ${wanted}`);
+    }
+
     // Keyboard: every control has a name and is reached with Tab; the sliders move with arrows.
     const names = await calculator.evaluate(root => Array.from(root.querySelectorAll('input, textarea, summary')).map(c => {
         const label = c.id && root.querySelector(`label[for="${c.id}"]`);
@@ -428,12 +682,24 @@ async function checkCalculator(page) {
     }
     await set(89, 8);
 
-    // The chapter's own ch02_amdahl run, pasted in, is plotted point by point.
-    const transcript = await page.evaluate(() => Array.from(document.querySelectorAll('main pre code'))
-        .map(c => c.textContent)
-        .find(t => t.startsWith('$ cargo run --release --example ch02_amdahl') && /speedup/.test(t)));
+    // The chapter's own ch02_amdahl run, pasted in, is plotted point by point: the run shown
+    // on the calculator's page, or else on another page of chapter 2.
+    const chapter = [CALCULATOR_PAGE, ...expected.pages.map(p => p.path)
+        .filter(p => p !== CALCULATOR_PAGE && p.startsWith(CALCULATOR_PAGE.slice(0, 5)))];
+    const transcript = await page.evaluate(async pages => {
+        for (const pagePath of pages) {
+            const html = await (await fetch(pagePath)).text();
+            const found = Array.from(new DOMParser().parseFromString(html, 'text/html').querySelectorAll('main pre code'))
+                .map(c => c.textContent)
+                .find(t => t.startsWith('$ cargo run --release --example ch02_amdahl') && /speedup/.test(t));
+            if (found) {
+                return found;
+            }
+        }
+        return null;
+    }, chapter);
     if (!transcript) {
-        problem(at, 'the page shows no ch02_amdahl run to paste into the calculator');
+        problem(at, `no page of ${chapter.join(', ')} shows a ch02_amdahl run to paste into the calculator`);
         return;
     }
     const rows = [];
@@ -519,7 +785,7 @@ async function checkRunButton(browser, pagePath) {
 
 // --- The whole book -------------------------------------------------------------------------
 
-/** Every page of the book, with the number of formulas its source holds. */
+/** Every page of the book, with the number of formulas its source holds; BOOK_PAGES selects. */
 function bookPages() {
     const total = expected.pages.reduce((sum, p) => sum + p.formulas, 0);
     return [
@@ -527,12 +793,15 @@ function bookPages() {
         ...expected.pages,
         { path: 'print.html', formulas: total },
         { path: '404.html', formulas: 0 },
-    ];
+    ].filter(visit => selected(visit.path));
 }
 
+/** A page of the book proper: not the print page, which repeats every chapter. */
+const chapterPage = visit => visit.path !== 'print.html';
+
 /**
- * The light pass: every check of every page, then search, the favicon, the calculator and a
- * Run button, with a screenshot of each page.
+ * The light pass: every check of every page and axe-core's every rule, then search, the
+ * favicon, the calculator and a Run button, with a screenshot of each page.
  */
 async function lightPass(browser, visits) {
     const context = await newContext(browser);
@@ -550,15 +819,14 @@ async function lightPass(browser, visits) {
     }
 
     const titles = new Map();
-    let printed = [];
+    let printed = null;
     let runButtons = 0;
     let runnablePage = null;
     for (const [index, visit] of visits.entries()) {
         await open(page, visit.path);
         await screenshot(page, index, visit.path, 'light');
         // Exercise solutions are folded away; open them so their content is checked too.
-        await page.evaluate(() => document.querySelectorAll('main details').forEach(d => { d.open = true; }));
-        await settle(page);
+        await openDetails(page);
         const { found, title } = await inspect(page, visit.formulas);
         found.forEach(f => problem(visit.path, f));
         titles.set(visit.path, title);
@@ -572,34 +840,42 @@ async function lightPass(browser, visits) {
             runButtons += run.count;
             runnablePage = runnablePage || (run.count > 0 ? visit.path : null);
         }
+        if (chapterPage(visit)) {
+            await axeCheck(page, `${visit.path} (light)`, 'structure');
+            await axeCheck(page, `${visit.path} (light)`, 'colour', 'light');
+        }
+        if (visit.path === CALCULATOR_PAGE) {
+            (await checkChartText(page)).forEach(f => problem(`${visit.path} (light)`, f));
+        }
         progress(`${visit.path}: checked (${visit.formulas} formulas, ${run.count} Run buttons)`);
     }
 
-    // The print page holds every chapter, in order.
-    let from = 0;
-    for (const { path: chapter } of expected.pages) {
-        const title = titles.get(chapter);
-        const at = printed.indexOf(title, from);
-        if (!title || at < 0) {
-            problem('print.html', `does not render ${chapter} ("${title}") in its place`);
-        } else {
-            from = at + 1;
+    // The print page holds every chapter, in order (when it and every chapter were visited).
+    if (printed && !SELECTION) {
+        let from = 0;
+        for (const { path: chapter } of expected.pages) {
+            const title = titles.get(chapter);
+            const at = printed.indexOf(title, from);
+            if (!title || at < 0) {
+                problem('print.html', `does not render ${chapter} ("${title}") in its place`);
+            } else {
+                from = at + 1;
+            }
         }
+        progress('print.html holds every chapter');
     }
 
-    progress('print.html holds every chapter');
-
-    // Search: "Amdahl" finds chapter 2, and its first result leads there.
+    // Search: "Amdahl" finds chapter 2, and its first result leads to one of its pages.
     await open(page, 'index.html');
     await page.locator('#mdbook-search-toggle').click();
     await page.locator('#mdbook-searchbar').pressSequentially(SEARCH_TERM);
     const first = page.locator('#mdbook-searchresults li a').first();
     try {
         await first.waitFor();
-        await Promise.all([page.waitForURL(u => u.pathname.endsWith(`/${CALCULATOR_PAGE}`)), first.click()]);
+        await Promise.all([page.waitForURL(u => SEARCH_LANDS.test(u.pathname)), first.click()]);
     } catch (error) {
         const results = await page.locator('#mdbook-searchresults li a').evaluateAll(as => as.map(a => a.getAttribute('href')));
-        problem('search', `searching "${SEARCH_TERM}" did not lead to ${CALCULATOR_PAGE} (results: ${results.slice(0, 5).join(', ') || 'none'}; now at ${page.url()})`);
+        problem('search', `searching "${SEARCH_TERM}" did not lead to a ch02-* page (results: ${results.slice(0, 5).join(', ') || 'none'}; now at ${page.url()})`);
     }
 
     // The favicon is the book's own and loads.
@@ -616,57 +892,126 @@ async function lightPass(browser, visits) {
     if (!icons.some(i => i.status === 200 && /image\/png/.test(i.type || ''))) {
         problem('favicon', 'no PNG favicon loads');
     }
-
     progress('search and favicon checked');
-    await checkCalculator(page);
-    await checkContrast(page, 'light');
-    progress('calculator checked');
-    if (runButtons === 0 || !runnablePage) {
-        problem('Run buttons', 'no listing of the book got a Run button');
-    } else {
+
+    if (!CALCULATOR_PAGE) {
+        problem('calculator', 'no page of SUMMARY.md holds <div id="amdahl-calculator">');
+    } else if (selected(CALCULATOR_PAGE)) {
+        await checkCalculator(page);
+        await checkContrast(page, 'light');
+        progress('calculator checked');
+    }
+    if (runnablePage) {
         await checkRunButton(browser, runnablePage);
         progress(`Run button checked on ${runnablePage}, online (a stand-in Playground) and offline`);
+    } else if (!SELECTION || visits.some(v => chapterPage(v) && v.path !== 'index.html' && v.path !== '404.html')) {
+        problem('Run buttons', 'no listing of the checked pages got a Run button');
     }
 
     await context.close();
 }
 
 /**
- * The navy pass: the theme chosen as a reader does, then a screenshot of every page and the
- * calculator's contrast. It has its own context (its own localStorage), so it runs beside the
- * light pass: on two cores that took the browser check from about 22 s to about 19 s.
+ * The other themes at the desktop width, for axe-core's colour rules: the first (navy)
+ * chosen with the theme menu as a reader does (mdBook remembers it), then on every page each
+ * theme in turn, switched in place as the menu does. Navy also gets a screenshot of every
+ * page and the calculator's contrast check.
  */
-async function navyPass(browser, visits) {
+async function themePass(browser, visits, themes) {
     const context = await newContext(browser);
     const page = await watchedPage(context);
-    passOf.set(page, ' (navy theme)');
+    passOf.set(page, ` (${themes.join(', ')})`);
 
-    // The dark theme, chosen as a reader does, with the theme menu; mdBook remembers it.
     await open(page, 'index.html');
     await page.locator('#mdbook-theme-toggle').click();
-    await page.locator('#mdbook-theme-navy').click();
-    const theme = await page.evaluate(() => [document.documentElement.className, localStorage.getItem('mdbook-theme')]);
-    if (!theme[0].split(' ').includes('navy') || theme[1] !== 'navy') {
-        problem('theme menu', `choosing Navy left class="${theme[0]}", mdbook-theme=${theme[1]}`);
+    await page.locator(`#mdbook-theme-${themes[0]}`).click();
+    await page.waitForFunction(theme => document.documentElement.classList.contains(theme), themes[0]);
+    const chosen = await page.evaluate(() => [document.documentElement.className, localStorage.getItem('mdbook-theme')]);
+    if (!chosen[0].split(' ').includes(themes[0]) || chosen[1] !== themes[0]) {
+        problem('theme menu', `choosing ${themes[0]} left class="${chosen[0]}", mdbook-theme=${chosen[1]}`);
     }
     for (const [index, visit] of visits.entries()) {
         await open(page, visit.path);
-        await screenshot(page, index, visit.path, 'navy');
+        if (themes[0] === 'navy') {
+            await screenshot(page, index, visit.path, 'navy');
+            if (visit.path === CALCULATOR_PAGE) {
+                await checkContrast(page, 'navy');
+            }
+        }
+        if (!chapterPage(visit)) {
+            continue;
+        }
+        await openDetails(page);
+        for (const theme of themes) {
+            await setTheme(page, theme);
+            await axeCheck(page, `${visit.path} (${theme})`, 'colour', theme);
+        }
+        await setTheme(page, themes[0]);
+    }
+    progress(`${themes.join(', ')} pass done`);
+    await context.close();
+}
+
+/**
+ * The phone pass, 390 CSS pixels wide: every page fits the screen, long lines scroll inside
+ * their blocks, axe-core's rules that do not look at colour (the layout is another one here),
+ * the calculator's chart stays legible, and a screenshot of every page. Colours are the
+ * desktop's, checked there in every theme; the index, where mdBook's menu bar folds, is
+ * checked for colour in every theme here too.
+ */
+async function phonePass(browser, visits) {
+    const context = await newContext(browser, PHONE);
+    const page = await watchedPage(context);
+    passOf.set(page, ' (390 px)');
+    for (const [index, visit] of visits.entries()) {
+        await open(page, visit.path);
+        await screenshot(page, index, visit.path, 'phone');
+        await openDetails(page);
+        (await checkFits(page)).forEach(f => problem(`${visit.path} (390 px)`, f));
+        if (!chapterPage(visit)) {
+            continue;
+        }
+        const everyTheme = visit.path === 'index.html';
+        await axeCheck(page, `${visit.path} (light, 390 px)`, 'structure');
+        if (everyTheme) {
+            await axeCheck(page, `${visit.path} (light, 390 px)`, 'colour', 'light 390');
+        }
         if (visit.path === CALCULATOR_PAGE) {
-            await checkContrast(page, 'navy');
+            (await checkChartText(page)).forEach(f => problem(`${visit.path} (light, 390 px)`, f));
+        }
+        if (everyTheme) {
+            for (const theme of THEMES.filter(t => t !== 'light')) {
+                await setTheme(page, theme);
+                await axeCheck(page, `${visit.path} (${theme}, 390 px)`, 'colour', `${theme} 390`);
+            }
+            await setTheme(page, 'light');
         }
     }
-    progress('navy pass done');
+    progress('390 px pass done');
     await context.close();
 }
 
 async function main() {
     await mkdir(shotDir, { recursive: true });
+    const visits = bookPages();
+    if (visits.length === 0) {
+        problem('BOOK_PAGES', `"${SELECTION}" is in no page's path; the pages are ${['index.html', ...expected.pages.map(p => p.path), 'print.html', '404.html'].join(', ')}`);
+        return;
+    }
+    if (SELECTION) {
+        progress(`BOOK_PAGES=${SELECTION}: checking ${visits.map(v => v.path).join(', ')}`);
+    }
     const browser = await launch();
     try {
-        const visits = bookPages();
-        await Promise.all([lightPass(browser, visits), navyPass(browser, visits)]);
-        progress(`screenshots of ${visits.length} pages in the light and navy themes in ${shotDir}`);
+        // Three contexts side by side: on two cores the browser's work overlaps node's waits.
+        // (A fourth, the themes split in two, took more CPU time for the extra page loads.)
+        await Promise.all([
+            lightPass(browser, visits),
+            themePass(browser, visits, ['navy', 'rust', 'coal', 'ayu']),
+            phonePass(browser, visits),
+        ]);
+        progress(`screenshots of ${visits.length} pages in the light and navy themes and at 390 px in ${shotDir}`);
+        progress(`axe-core ${AXE_VERSION}: ${axeTime.runs} runs, ${(axeTime.ms / 1000).toFixed(1)} s of them in axe (summed over the passes)`);
     } finally {
         await browser.close();
     }
@@ -676,6 +1021,18 @@ try {
     await main();
 } catch (error) {
     problems.push(`the browser check stopped: ${error.stack || error}`);
+}
+if (notes.length) {
+    // One line per finding, with the pages and passes it was seen on.
+    const places = new Map();
+    for (const { finding, at } of notes) {
+        places.set(finding, [...(places.get(finding) || []), at]);
+    }
+    console.log(`\n${places.size} moderate or minor accessibility finding${places.size === 1 ? '' : 's'} (not failures; CONTRIBUTING.md says why they stay):`);
+    for (const [finding, where] of places) {
+        const shown = where.length > 2 ? `${where.slice(0, 2).join(', ')} and ${where.length - 2} more` : where.join(', ');
+        console.log(`  ${finding} (${shown})`);
+    }
 }
 if (problems.length) {
     // The same fault seen again (a figure and its zoomed copy, a font on every reload) is

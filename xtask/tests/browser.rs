@@ -4,8 +4,13 @@
 //! `xtask/browser/check.mjs` with the pinned playwright-core) go through every page: nothing
 //! fetched from outside, nothing failing, no script error, KaTeX's fonts loaded, every image
 //! loaded and described, search, the print page, the Amdahl calculator and the Run buttons.
-//! It saves a screenshot of every page in the light and the navy theme for a person to look
-//! at.
+//! axe-core (pinned beside playwright-core) checks every page's accessibility in mdBook's five
+//! themes, at a desktop width and at a phone's (390 CSS px), where every page must also fit
+//! the screen. It saves a screenshot of every page in the light and the navy theme, and at
+//! 390 px, for a person to look at.
+//!
+//! `BOOK_PAGES=ch03` checks only the pages whose path contains `ch03` (plus the site-wide
+//! checks: sidebar, search, favicon), for an author working on one chapter; unset, every page.
 //!
 //! Chromium and Node are not Rust tools, so a machine may lack them: then the test says so
 //! and passes, except in CI (`CI` set), where a missing browser is a failure.
@@ -19,7 +24,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// The whole browser pass takes about a minute; a busy machine may take several.
+/// The whole browser pass takes one to two minutes on two shared cores; a busy machine may
+/// take several.
 const BROWSER_LIMIT: Duration = Duration::from_secs(15 * 60);
 const NPM_LIMIT: Duration = Duration::from_secs(10 * 60);
 
@@ -50,6 +56,7 @@ fn the_book_works_in_a_browser() {
     let _ = fs::remove_dir_all(&shots);
     let server = xtask::static_server::Server::start(&book).expect("starts the book's server");
     let started = Instant::now();
+    let selection = std::env::var("BOOK_PAGES").unwrap_or_default();
     let run = bookkit::run::run(
         Command::new(&tools.node)
             .arg(browser_dir.join("check.mjs"))
@@ -79,8 +86,13 @@ fn the_book_works_in_a_browser() {
         );
     }
     eprintln!("{report}");
+    let which = if selection.is_empty() {
+        "every page".to_string()
+    } else {
+        format!("the pages matching BOOK_PAGES={selection}")
+    };
     say(&format!(
-        "browser check passed in {:.1} s; screenshots of every page, light and navy, in {}",
+        "browser check passed in {:.1} s for {which}; screenshots (light, navy, 390 px) in {}",
         started.elapsed().as_secs_f64(),
         shots.display()
     ));
@@ -170,8 +182,9 @@ fn target_dir(root: &Path) -> PathBuf {
 }
 
 /// What the sources say the built pages must hold, for check.mjs, as JSON: the pages in
-/// SUMMARY.md's order with the number of formulas each has, the example programs that exist,
-/// and the favicon.
+/// SUMMARY.md's order with the number of formulas each has (and `"calculator":true` on the
+/// page that holds `<div id="amdahl-calculator">`), the example programs that exist, and the
+/// favicon.
 fn expectations(root: &Path) -> String {
     let katex = xtask::book::katex_config(root).unwrap_or_else(|e| panic!("{e}"));
     let extra = katex.build_extra_opts();
@@ -183,12 +196,13 @@ fn expectations(root: &Path) -> String {
             panic!("{path} does not expand: {}", problems[0]);
         });
         let formulas = xtask::book::formulas(&expanded.text, &extra).len();
+        let calculator = expanded.text.contains(r#"id="amdahl-calculator""#);
         if !pages.is_empty() {
             pages.push(',');
         }
         let _ = write!(
             pages,
-            r#"{{"path":{},"formulas":{formulas}}}"#,
+            r#"{{"path":{},"formulas":{formulas},"calculator":{calculator}}}"#,
             json(&format!("{name}.html"))
         );
     }
