@@ -1,13 +1,26 @@
 //! A bounded crossbeam channel shared by several consumers, and an unbounded one for results.
 
 use crossbeam::channel;
+use std::process::ExitCode;
 use std::thread;
 
 const ITEMS: u64 = 20;
 const CONSUMERS: usize = 3;
 
+const USAGE: &str = "\
+usage: ch03_crossbeam
+
+One producer sends 1 to 20 through a bounded crossbeam channel to three
+consumers, which send the squares back to main over an unbounded one.
+";
+
 // ANCHOR: crossbeam
-fn main() {
+fn main() -> ExitCode {
+    // ANCHOR_END: crossbeam
+    if let Err(status) = no_arguments(USAGE) {
+        return status;
+    }
+    // ANCHOR: crossbeam
     // At most 2 items wait in the channel: a producer that gets ahead is made to wait.
     let (task_tx, task_rx) = channel::bounded::<u64>(2);
     // Results never wait for room: a consumer's `send` here never blocks.
@@ -45,5 +58,41 @@ fn main() {
         squares.iter().sum::<u64>()
     );
     println!("each item squared exactly once: {}", squares == expected);
+    ExitCode::SUCCESS
 }
 // ANCHOR_END: crossbeam
+
+// The command line, the same in every program of the book that takes no arguments:
+// `--help` prints the usage, anything else is refused with exit status 2.
+fn no_arguments(usage: &str) -> Result<(), ExitCode> {
+    quiet_on_closed_pipe();
+    match std::env::args_os().nth(1) {
+        None => Ok(()),
+        Some(flag) if flag == "--help" || flag == "-h" => {
+            print!("{usage}");
+            Err(ExitCode::SUCCESS)
+        }
+        Some(other) => {
+            eprintln!(
+                "error: unexpected argument `{}` (try --help)",
+                other.to_string_lossy()
+            );
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// `println!` panics when standard output is a pipe whose reader has gone (`| head`);
+/// end quietly instead, as command-line tools do.
+fn quiet_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info
+            .payload_as_str()
+            .is_some_and(|m| m.contains("Broken pipe"))
+        {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
+}

@@ -2,6 +2,7 @@
 //! `pop` waits while it is empty, with one condition variable for each reason to wait.
 
 use std::collections::VecDeque;
+use std::process::ExitCode;
 use std::sync::{Condvar, Mutex};
 use std::thread;
 
@@ -9,6 +10,13 @@ const CAPACITY: usize = 4;
 const PRODUCERS: u64 = 3;
 const ITEMS_EACH: u64 = 100;
 const CONSUMERS: usize = 2;
+
+const USAGE: &str = "\
+usage: ch03_ex_bounded_queue
+
+Three producers push 100 numbers each through a bounded blocking queue of
+capacity 4 to two consumers, and the totals are checked.
+";
 
 // ANCHOR: solution
 struct BoundedQueue<T> {
@@ -22,6 +30,8 @@ struct State<T> {
     closed: bool,
     // The most items ever queued at once: the capacity must hold it down.
     high_water: usize,
+    // Pushes asleep in `push`, waiting for room; a close must wake them.
+    waiting_for_room: usize,
 }
 
 impl<T> BoundedQueue<T> {
@@ -31,6 +41,7 @@ impl<T> BoundedQueue<T> {
                 items: VecDeque::with_capacity(CAPACITY),
                 closed: false,
                 high_water: 0,
+                waiting_for_room: 0,
             }),
             not_full: Condvar::new(),
             not_empty: Condvar::new(),
@@ -39,11 +50,13 @@ impl<T> BoundedQueue<T> {
 
     /// Waits for room, then adds the item; gives it back if the queue is closed.
     fn push(&self, item: T) -> Result<(), T> {
-        let guard = self.state.lock().unwrap();
+        let mut state = self.state.lock().unwrap();
+        state.waiting_for_room += 1;
         let mut state = self
             .not_full
-            .wait_while(guard, |s| s.items.len() == CAPACITY && !s.closed)
+            .wait_while(state, |s| s.items.len() == CAPACITY && !s.closed)
             .unwrap();
+        state.waiting_for_room -= 1;
         if state.closed {
             return Err(item);
         }
@@ -80,7 +93,12 @@ impl<T> BoundedQueue<T> {
     }
 }
 
-fn main() {
+fn main() -> ExitCode {
+    // ANCHOR_END: solution
+    if let Err(status) = no_arguments(USAGE) {
+        return status;
+    }
+    // ANCHOR: solution
     let queue = BoundedQueue::new();
     let sums: Vec<(usize, u64)> = thread::scope(|s| {
         let consumers: Vec<_> = (0..CONSUMERS)
@@ -126,5 +144,57 @@ fn main() {
         "never more than {CAPACITY} queued: {}",
         high_water <= CAPACITY
     );
+
+    // A push that is waiting for room when the queue closes must give up, not sleep on.
+    let full = BoundedQueue::new();
+    for i in 0..CAPACITY as u64 {
+        full.push(i).unwrap();
+    }
+    let refused = thread::scope(|s| {
+        let pusher = s.spawn(|| full.push(99));
+        // Close only once the push is asleep, waiting for room that never comes.
+        while full.state.lock().unwrap().waiting_for_room == 0 {
+            thread::yield_now();
+        }
+        full.close();
+        pusher.join().unwrap()
+    });
+    println!("a push waiting for room when the queue closed returned {refused:?}");
+    ExitCode::SUCCESS
 }
 // ANCHOR_END: solution
+
+// The command line, the same in every program of the book that takes no arguments:
+// `--help` prints the usage, anything else is refused with exit status 2.
+fn no_arguments(usage: &str) -> Result<(), ExitCode> {
+    quiet_on_closed_pipe();
+    match std::env::args_os().nth(1) {
+        None => Ok(()),
+        Some(flag) if flag == "--help" || flag == "-h" => {
+            print!("{usage}");
+            Err(ExitCode::SUCCESS)
+        }
+        Some(other) => {
+            eprintln!(
+                "error: unexpected argument `{}` (try --help)",
+                other.to_string_lossy()
+            );
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// `println!` panics when standard output is a pipe whose reader has gone (`| head`);
+/// end quietly instead, as command-line tools do.
+fn quiet_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info
+            .payload_as_str()
+            .is_some_and(|m| m.contains("Broken pipe"))
+        {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
+}

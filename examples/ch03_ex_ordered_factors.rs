@@ -2,6 +2,7 @@
 //! main in the order of the input, whichever worker finished first.
 
 use crossbeam::channel;
+use std::process::ExitCode;
 use std::thread;
 
 const NUMBERS: [u32; 4] = [1, 10, 4, 3];
@@ -10,8 +11,20 @@ fn factors(n: u32) -> Vec<u32> {
     (1..=n).filter(|&d| n.is_multiple_of(d)).collect()
 }
 
+const USAGE: &str = "\
+usage: ch03_ex_ordered_factors
+
+Workers A, B and C factor 1, 10, 4 and 3 from a shared queue; main prints
+the results in input order.
+";
+
 // ANCHOR: solution
-fn main() {
+fn main() -> ExitCode {
+    // ANCHOR_END: solution
+    if let Err(status) = no_arguments(USAGE) {
+        return status;
+    }
+    // ANCHOR: solution
     let (task_tx, task_rx) = channel::unbounded();
     // Each task carries its position, so that its result can be put back in place.
     for (i, n) in NUMBERS.into_iter().enumerate() {
@@ -48,5 +61,41 @@ fn main() {
     for (n, factors) in NUMBERS.iter().zip(&results) {
         println!("{n}: {factors:?}");
     }
+    ExitCode::SUCCESS
 }
 // ANCHOR_END: solution
+
+// The command line, the same in every program of the book that takes no arguments:
+// `--help` prints the usage, anything else is refused with exit status 2.
+fn no_arguments(usage: &str) -> Result<(), ExitCode> {
+    quiet_on_closed_pipe();
+    match std::env::args_os().nth(1) {
+        None => Ok(()),
+        Some(flag) if flag == "--help" || flag == "-h" => {
+            print!("{usage}");
+            Err(ExitCode::SUCCESS)
+        }
+        Some(other) => {
+            eprintln!(
+                "error: unexpected argument `{}` (try --help)",
+                other.to_string_lossy()
+            );
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// `println!` panics when standard output is a pipe whose reader has gone (`| head`);
+/// end quietly instead, as command-line tools do.
+fn quiet_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info
+            .payload_as_str()
+            .is_some_and(|m| m.contains("Broken pipe"))
+        {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
+}

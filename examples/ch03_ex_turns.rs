@@ -1,10 +1,18 @@
 //! Exercise solution: A and B count down from 5 taking strict turns, A first, using a
 //! `Mutex` that says whose turn it is and a `Condvar` to wait for the turn to change.
 
+use std::process::ExitCode;
 use std::sync::{Condvar, Mutex};
 use std::thread;
 
 const FROM: u32 = 5;
+
+const USAGE: &str = "\
+usage: ch03_ex_turns
+
+Threads A and B count down from 5 taking strict turns, A first, through a
+Mutex and a Condvar.
+";
 
 // ANCHOR: solution
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -28,7 +36,12 @@ fn count_down(me: Turn, name: &str, turn: &Mutex<Turn>, changed: &Condvar) {
     }
 }
 
-fn main() {
+fn main() -> ExitCode {
+    // ANCHOR_END: solution
+    if let Err(status) = no_arguments(USAGE) {
+        return status;
+    }
+    // ANCHOR: solution
     let turn = Mutex::new(Turn::A);
     let changed = Condvar::new();
     thread::scope(|s| {
@@ -36,5 +49,41 @@ fn main() {
         s.spawn(|| count_down(Turn::A, "A", &turn, &changed));
     });
     println!("main: both countdowns are over");
+    ExitCode::SUCCESS
 }
 // ANCHOR_END: solution
+
+// The command line, the same in every program of the book that takes no arguments:
+// `--help` prints the usage, anything else is refused with exit status 2.
+fn no_arguments(usage: &str) -> Result<(), ExitCode> {
+    quiet_on_closed_pipe();
+    match std::env::args_os().nth(1) {
+        None => Ok(()),
+        Some(flag) if flag == "--help" || flag == "-h" => {
+            print!("{usage}");
+            Err(ExitCode::SUCCESS)
+        }
+        Some(other) => {
+            eprintln!(
+                "error: unexpected argument `{}` (try --help)",
+                other.to_string_lossy()
+            );
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// `println!` panics when standard output is a pipe whose reader has gone (`| head`);
+/// end quietly instead, as command-line tools do.
+fn quiet_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info
+            .payload_as_str()
+            .is_some_and(|m| m.contains("Broken pipe"))
+        {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
+}

@@ -1,6 +1,7 @@
 //! Workers A, B and C drain a shared task queue, printing the positive factors of each number.
 
 use crossbeam::channel;
+use std::process::ExitCode;
 use std::thread;
 use std::time::Duration;
 
@@ -11,8 +12,20 @@ fn factors(n: u32) -> Vec<u32> {
     (1..=n).filter(|&d| n.is_multiple_of(d)).collect()
 }
 
+const USAGE: &str = "\
+usage: ch03_factor_pool
+
+Workers A, B and C drain a queue of 1, 10, 4 and 3, printing the positive
+factors of each number.
+";
+
 // ANCHOR: pool
-fn main() {
+fn main() -> ExitCode {
+    // ANCHOR_END: pool
+    if let Err(status) = no_arguments(USAGE) {
+        return status;
+    }
+    // ANCHOR: pool
     let (tasks, queue) = channel::unbounded();
     for n in [1, 10, 4, 3] {
         tasks.send(n).unwrap();
@@ -38,5 +51,41 @@ fn main() {
         worker.join().expect("a worker panicked");
     }
     println!("main: every task is done");
+    ExitCode::SUCCESS
 }
 // ANCHOR_END: pool
+
+// The command line, the same in every program of the book that takes no arguments:
+// `--help` prints the usage, anything else is refused with exit status 2.
+fn no_arguments(usage: &str) -> Result<(), ExitCode> {
+    quiet_on_closed_pipe();
+    match std::env::args_os().nth(1) {
+        None => Ok(()),
+        Some(flag) if flag == "--help" || flag == "-h" => {
+            print!("{usage}");
+            Err(ExitCode::SUCCESS)
+        }
+        Some(other) => {
+            eprintln!(
+                "error: unexpected argument `{}` (try --help)",
+                other.to_string_lossy()
+            );
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// `println!` panics when standard output is a pipe whose reader has gone (`| head`);
+/// end quietly instead, as command-line tools do.
+fn quiet_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info
+            .payload_as_str()
+            .is_some_and(|m| m.contains("Broken pipe"))
+        {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
+}

@@ -4,6 +4,7 @@
 //! Usage: cargo run --release --example ch03_lock_granularity [-- TOTAL]
 
 use std::env;
+use std::ffi::OsString;
 use std::hint::black_box;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,7 +23,8 @@ usage: ch03_lock_granularity [TOTAL]
 
 Counts to TOTAL (default 1000000) with 1, 2, 4 and 8 threads in three ways: one lock
 held around each thread's whole loop, one lock per increment, and an atomic counter.
-Prints the best time of 3 rounds for each. TOTAL is a whole number from 1 to 1000000000.";
+Prints the best time of 3 rounds for each. TOTAL is a whole number from 1 to 1000000000.
+";
 
 /// How many of `total` increments thread `i` of `threads` does: the shares add up to `total`.
 fn share(total: usize, threads: usize, i: usize) -> usize {
@@ -101,18 +103,31 @@ fn millis(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
+/// Reads TOTAL from the command line: usage on `--help`, and a one-line error with exit
+/// status 2 for anything else that is not a whole number in range.
 fn parse_args() -> Result<usize, ExitCode> {
-    let args: Vec<String> = env::args().skip(1).collect();
+    quiet_on_closed_pipe();
+    let args: Vec<OsString> = env::args_os().skip(1).collect();
     match args.as_slice() {
         [] => Ok(DEFAULT_TOTAL),
         [flag] if flag == "--help" || flag == "-h" => {
-            println!("{USAGE}");
+            print!("{USAGE}");
             Err(ExitCode::SUCCESS)
         }
-        [n] => match n.parse::<usize>() {
-            Ok(n) if (1..=MAX_TOTAL).contains(&n) => Ok(n),
+        [n] => match n.to_str().map(str::parse::<usize>) {
+            Some(Ok(n)) if (1..=MAX_TOTAL).contains(&n) => Ok(n),
+            _ if n.to_string_lossy().starts_with('-') => {
+                eprintln!(
+                    "error: unexpected argument `{}` (try --help)",
+                    n.to_string_lossy()
+                );
+                Err(ExitCode::from(2))
+            }
             _ => {
-                eprintln!("error: TOTAL must be a whole number from 1 to {MAX_TOTAL}, got `{n}`");
+                eprintln!(
+                    "error: TOTAL must be a whole number from 1 to {MAX_TOTAL}, got `{}`",
+                    n.to_string_lossy()
+                );
                 Err(ExitCode::from(2))
             }
         },
@@ -126,7 +141,7 @@ fn parse_args() -> Result<usize, ExitCode> {
 fn main() -> ExitCode {
     let total = match parse_args() {
         Ok(total) => total,
-        Err(code) => return code,
+        Err(status) => return status,
     };
 
     // ANCHOR: table
@@ -148,4 +163,19 @@ fn main() -> ExitCode {
     println!("every counter reached {total}");
     // ANCHOR_END: table
     ExitCode::SUCCESS
+}
+
+/// `println!` panics when standard output is a pipe whose reader has gone (`| head`);
+/// end quietly instead, as command-line tools do.
+fn quiet_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info
+            .payload_as_str()
+            .is_some_and(|m| m.contains("Broken pipe"))
+        {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
 }

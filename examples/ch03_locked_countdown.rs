@@ -1,11 +1,19 @@
 //! A and B count down again, but each holds one lock for its whole countdown.
 
+use std::process::ExitCode;
 use std::sync::{mpsc, Mutex};
 use std::thread;
 use std::time::Duration;
 
 // Pacing only, as in the first countdown; the lock, not the delay, orders the output.
 const DELAY: Duration = Duration::from_millis(100);
+
+const USAGE: &str = "\
+usage: ch03_locked_countdown
+
+Threads A and B count down from 5, each holding one lock for its whole
+countdown.
+";
 
 // ANCHOR: locked
 fn count_down(name: &str, from: u32) {
@@ -15,7 +23,12 @@ fn count_down(name: &str, from: u32) {
     }
 }
 
-fn main() {
+fn main() -> ExitCode {
+    // ANCHOR_END: locked
+    if let Err(status) = no_arguments(USAGE) {
+        return status;
+    }
+    // ANCHOR: locked
     let lock = Mutex::new(());
     let (a_has_lock, a_has_lock_rx) = mpsc::channel();
     thread::scope(|s| {
@@ -37,5 +50,41 @@ fn main() {
         });
     });
     println!("main: both countdowns are over");
+    ExitCode::SUCCESS
 }
 // ANCHOR_END: locked
+
+// The command line, the same in every program of the book that takes no arguments:
+// `--help` prints the usage, anything else is refused with exit status 2.
+fn no_arguments(usage: &str) -> Result<(), ExitCode> {
+    quiet_on_closed_pipe();
+    match std::env::args_os().nth(1) {
+        None => Ok(()),
+        Some(flag) if flag == "--help" || flag == "-h" => {
+            print!("{usage}");
+            Err(ExitCode::SUCCESS)
+        }
+        Some(other) => {
+            eprintln!(
+                "error: unexpected argument `{}` (try --help)",
+                other.to_string_lossy()
+            );
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// `println!` panics when standard output is a pipe whose reader has gone (`| head`);
+/// end quietly instead, as command-line tools do.
+fn quiet_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info
+            .payload_as_str()
+            .is_some_and(|m| m.contains("Broken pipe"))
+        {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
+}

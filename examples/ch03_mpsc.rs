@@ -1,12 +1,24 @@
 //! Three producers send to one consumer through a `std::sync::mpsc` channel.
 
+use std::process::ExitCode;
 use std::sync::mpsc;
 use std::thread;
 
 const MESSAGES: u32 = 3;
 
+const USAGE: &str = "\
+usage: ch03_mpsc
+
+Three producers send three messages each to main through an mpsc channel.
+";
+
 // ANCHOR: mpsc
-fn main() {
+fn main() -> ExitCode {
+    // ANCHOR_END: mpsc
+    if let Err(status) = no_arguments(USAGE) {
+        return status;
+    }
+    // ANCHOR: mpsc
     let (tx, rx) = mpsc::channel();
     for p in 1..=3 {
         // Each producer owns a sender; the channel stays open while any sender exists.
@@ -28,5 +40,41 @@ fn main() {
         received += 1;
     }
     println!("main: every sender is gone; {received} messages received");
+    ExitCode::SUCCESS
 }
 // ANCHOR_END: mpsc
+
+// The command line, the same in every program of the book that takes no arguments:
+// `--help` prints the usage, anything else is refused with exit status 2.
+fn no_arguments(usage: &str) -> Result<(), ExitCode> {
+    quiet_on_closed_pipe();
+    match std::env::args_os().nth(1) {
+        None => Ok(()),
+        Some(flag) if flag == "--help" || flag == "-h" => {
+            print!("{usage}");
+            Err(ExitCode::SUCCESS)
+        }
+        Some(other) => {
+            eprintln!(
+                "error: unexpected argument `{}` (try --help)",
+                other.to_string_lossy()
+            );
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// `println!` panics when standard output is a pipe whose reader has gone (`| head`);
+/// end quietly instead, as command-line tools do.
+fn quiet_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info
+            .payload_as_str()
+            .is_some_and(|m| m.contains("Broken pipe"))
+        {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
+}

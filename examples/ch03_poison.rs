@@ -1,12 +1,26 @@
 //! A thread that panics while holding a lock poisons it; the next locker is told.
 
 use std::panic;
+use std::process::ExitCode;
 use std::sync::Mutex;
 use std::thread;
 
+const USAGE: &str = "\
+usage: ch03_poison
+
+A writer panics while holding a lock; main finds the lock poisoned and
+takes the data anyway.
+";
+
 // ANCHOR: poison
-fn main() {
-    // Replace the default panic report with nothing: main reports the panic itself.
+fn main() -> ExitCode {
+    // ANCHOR_END: poison
+    if let Err(status) = no_arguments(USAGE) {
+        return status;
+    }
+    // ANCHOR: poison
+    // Silence the panic report while the writer panics: main reports the panic itself.
+    let report = panic::take_hook();
     panic::set_hook(Box::new(|_| {}));
 
     // Invariant: the two balances add up to 100.
@@ -22,6 +36,7 @@ fn main() {
         })
         .join()
     });
+    panic::set_hook(report);
     println!("main: the writer panicked: {}", result.is_err());
 
     let b = match balances.lock() {
@@ -34,5 +49,41 @@ fn main() {
     };
     let total: i32 = b.iter().sum();
     println!("main: the balances are {:?}, which add up to {total}", *b);
+    ExitCode::SUCCESS
 }
 // ANCHOR_END: poison
+
+// The command line, the same in every program of the book that takes no arguments:
+// `--help` prints the usage, anything else is refused with exit status 2.
+fn no_arguments(usage: &str) -> Result<(), ExitCode> {
+    quiet_on_closed_pipe();
+    match std::env::args_os().nth(1) {
+        None => Ok(()),
+        Some(flag) if flag == "--help" || flag == "-h" => {
+            print!("{usage}");
+            Err(ExitCode::SUCCESS)
+        }
+        Some(other) => {
+            eprintln!(
+                "error: unexpected argument `{}` (try --help)",
+                other.to_string_lossy()
+            );
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// `println!` panics when standard output is a pipe whose reader has gone (`| head`);
+/// end quietly instead, as command-line tools do.
+fn quiet_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info
+            .payload_as_str()
+            .is_some_and(|m| m.contains("Broken pipe"))
+        {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
+}

@@ -4,8 +4,16 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 use std::fmt;
+use std::process::ExitCode;
 use std::sync::{Condvar, Mutex};
 use std::thread;
+
+const USAGE: &str = "\
+usage: ch03_priority_queue
+
+Routine and urgent jobs through a blocking priority queue, then a close
+that ends three waiting consumers.
+";
 
 // ANCHOR: queue
 /// Hands out the item of highest priority first and, among items of equal priority, the
@@ -133,7 +141,12 @@ enum Urgency {
     Urgent,
 }
 
-fn main() {
+fn main() -> ExitCode {
+    // ANCHOR_END: demo
+    if let Err(status) = no_arguments(USAGE) {
+        return status;
+    }
+    // ANCHOR: demo
     let queue = PriorityQueue::new();
     for job in ["backup", "report", "cleanup", "reindex"] {
         queue.push(Urgency::Routine, job).unwrap();
@@ -179,8 +192,44 @@ fn main() {
         idle.close();
     });
     println!("main: every consumer has stopped");
+    ExitCode::SUCCESS
 }
 // ANCHOR_END: demo
+
+// The command line, the same in every program of the book that takes no arguments:
+// `--help` prints the usage, anything else is refused with exit status 2.
+fn no_arguments(usage: &str) -> Result<(), ExitCode> {
+    quiet_on_closed_pipe();
+    match std::env::args_os().nth(1) {
+        None => Ok(()),
+        Some(flag) if flag == "--help" || flag == "-h" => {
+            print!("{usage}");
+            Err(ExitCode::SUCCESS)
+        }
+        Some(other) => {
+            eprintln!(
+                "error: unexpected argument `{}` (try --help)",
+                other.to_string_lossy()
+            );
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// `println!` panics when standard output is a pipe whose reader has gone (`| head`);
+/// end quietly instead, as command-line tools do.
+fn quiet_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info
+            .payload_as_str()
+            .is_some_and(|m| m.contains("Broken pipe"))
+        {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,5 +1,6 @@
 //! Read-mostly data behind an `RwLock`: many readers at once, one writer at a time.
 
+use std::process::ExitCode;
 use std::sync::RwLock;
 use std::thread;
 
@@ -8,8 +9,20 @@ const READS: usize = 20_000;
 const TRANSFERS: usize = 1_000;
 const TOTAL: u64 = 1_000;
 
+const USAGE: &str = "\
+usage: ch03_rwlock
+
+Three readers add up four balances behind an RwLock while a writer moves
+units between them.
+";
+
 // ANCHOR: rwlock
-fn main() {
+fn main() -> ExitCode {
+    // ANCHOR_END: rwlock
+    if let Err(status) = no_arguments(USAGE) {
+        return status;
+    }
+    // ANCHOR: rwlock
     // Four balances that always add up to TOTAL: a transfer changes two of them, and a
     // reader must never see one change without the other.
     let balances = RwLock::new(vec![TOTAL / 4; 4]);
@@ -46,5 +59,41 @@ fn main() {
 
     let b = balances.into_inner().unwrap();
     println!("main: final total {}", b.iter().sum::<u64>());
+    ExitCode::SUCCESS
 }
 // ANCHOR_END: rwlock
+
+// The command line, the same in every program of the book that takes no arguments:
+// `--help` prints the usage, anything else is refused with exit status 2.
+fn no_arguments(usage: &str) -> Result<(), ExitCode> {
+    quiet_on_closed_pipe();
+    match std::env::args_os().nth(1) {
+        None => Ok(()),
+        Some(flag) if flag == "--help" || flag == "-h" => {
+            print!("{usage}");
+            Err(ExitCode::SUCCESS)
+        }
+        Some(other) => {
+            eprintln!(
+                "error: unexpected argument `{}` (try --help)",
+                other.to_string_lossy()
+            );
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// `println!` panics when standard output is a pipe whose reader has gone (`| head`);
+/// end quietly instead, as command-line tools do.
+fn quiet_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info
+            .payload_as_str()
+            .is_some_and(|m| m.contains("Broken pipe"))
+        {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
+}

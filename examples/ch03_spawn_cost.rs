@@ -6,6 +6,7 @@
 //! Usage: cargo run --release --example ch03_spawn_cost [-- N]
 
 use std::env;
+use std::ffi::OsString;
 use std::io;
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::thread;
@@ -23,29 +24,15 @@ usage: ch03_spawn_cost [N]
 
 Starts and joins N threads, then starts and waits for N copies of this program,
 and prints what one thread and one process cost. N is a whole number from 1 to 2000
-(default 100).";
+(default 100).
+";
 
 fn main() -> ExitCode {
-    let args: Vec<String> = env::args().skip(1).collect();
-    let count = match args.as_slice() {
+    let count = match parse_args() {
+        Ok(Some(count)) => count,
         // A child has nothing to do: its cost is the cost of being a process.
-        [flag] if flag == CHILD_FLAG => return ExitCode::SUCCESS,
-        [flag] if flag == "--help" || flag == "-h" => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        [] => DEFAULT_COUNT,
-        [n] => match n.parse::<usize>() {
-            Ok(n) if (1..=MAX_COUNT).contains(&n) => n,
-            _ => {
-                eprintln!("error: N must be a whole number from 1 to {MAX_COUNT}, got `{n}`");
-                return ExitCode::from(2);
-            }
-        },
-        _ => {
-            eprintln!("error: expected at most one argument, N (try --help)");
-            return ExitCode::from(2);
-        }
+        Ok(None) => return ExitCode::SUCCESS,
+        Err(status) => return status,
     };
 
     let threads = time_threads(count);
@@ -107,4 +94,59 @@ fn time_processes(count: usize) -> io::Result<Duration> {
 
 fn micros_each(total: Duration, count: usize) -> f64 {
     total.as_secs_f64() * 1e6 / count as f64
+}
+
+/// Reads N from the command line: `Ok(None)` for a child, usage on `--help`, and a one-line
+/// error with exit status 2 for anything else that is not a whole number in range.
+fn parse_args() -> Result<Option<usize>, ExitCode> {
+    let args: Vec<OsString> = env::args_os().skip(1).collect();
+    if let [flag] = args.as_slice() {
+        if flag == CHILD_FLAG {
+            return Ok(None);
+        }
+    }
+    quiet_on_closed_pipe();
+    match args.as_slice() {
+        [] => Ok(Some(DEFAULT_COUNT)),
+        [flag] if flag == "--help" || flag == "-h" => {
+            print!("{USAGE}");
+            Err(ExitCode::SUCCESS)
+        }
+        [n] => match n.to_str().map(str::parse::<usize>) {
+            Some(Ok(n)) if (1..=MAX_COUNT).contains(&n) => Ok(Some(n)),
+            _ if n.to_string_lossy().starts_with('-') => {
+                eprintln!(
+                    "error: unexpected argument `{}` (try --help)",
+                    n.to_string_lossy()
+                );
+                Err(ExitCode::from(2))
+            }
+            _ => {
+                eprintln!(
+                    "error: N must be a whole number from 1 to {MAX_COUNT}, got `{}`",
+                    n.to_string_lossy()
+                );
+                Err(ExitCode::from(2))
+            }
+        },
+        _ => {
+            eprintln!("error: expected at most one argument, N (try --help)");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// `println!` panics when standard output is a pipe whose reader has gone (`| head`);
+/// end quietly instead, as command-line tools do.
+fn quiet_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info
+            .payload_as_str()
+            .is_some_and(|m| m.contains("Broken pipe"))
+        {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
 }

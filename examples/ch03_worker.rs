@@ -1,9 +1,16 @@
 //! A worker type that owns its input and starts its own thread: the Rust counterpart of a
 //! `threading.Thread` subclass.
 
+use std::process::ExitCode;
 use std::thread::{self, JoinHandle};
 
 const NUMBERS: [u64; 5] = [2, 193, 323, 1327, 433785907];
+
+const USAGE: &str = "\
+usage: ch03_worker
+
+Five checker values each start their own thread and check one number.
+";
 
 // ANCHOR: worker
 /// Everything one check needs, owned by the check itself.
@@ -34,7 +41,12 @@ impl PrimeChecker {
     }
 }
 
-fn main() {
+fn main() -> ExitCode {
+    // ANCHOR_END: worker
+    if let Err(status) = no_arguments(USAGE) {
+        return status;
+    }
+    // ANCHOR: worker
     let handles: Vec<_> = NUMBERS
         .into_iter()
         .enumerate()
@@ -46,5 +58,41 @@ fn main() {
         .filter(|&p| p)
         .count();
     println!("main: finished, {primes} primes");
+    ExitCode::SUCCESS
 }
 // ANCHOR_END: worker
+
+// The command line, the same in every program of the book that takes no arguments:
+// `--help` prints the usage, anything else is refused with exit status 2.
+fn no_arguments(usage: &str) -> Result<(), ExitCode> {
+    quiet_on_closed_pipe();
+    match std::env::args_os().nth(1) {
+        None => Ok(()),
+        Some(flag) if flag == "--help" || flag == "-h" => {
+            print!("{usage}");
+            Err(ExitCode::SUCCESS)
+        }
+        Some(other) => {
+            eprintln!(
+                "error: unexpected argument `{}` (try --help)",
+                other.to_string_lossy()
+            );
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// `println!` panics when standard output is a pipe whose reader has gone (`| head`);
+/// end quietly instead, as command-line tools do.
+fn quiet_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info
+            .payload_as_str()
+            .is_some_and(|m| m.contains("Broken pipe"))
+        {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
+}
