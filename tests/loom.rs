@@ -1,0 +1,36 @@
+//! The loom models of `loom-models/`, run under `--cfg loom`.
+//!
+//! `--cfg loom` changes how every crate of a build is compiled, so the models are built in a
+//! target folder of their own (`TARGET/loom`): the book's other code is never rebuilt for
+//! them, and its build folder never holds a second copy of a crate.
+
+use std::process::Command;
+use std::time::Duration;
+
+use bookkit::run::{run, target_dir};
+
+/// The first run compiles loom and its dependencies.
+const LIMIT: Duration = Duration::from_secs(15 * 60);
+
+#[test]
+fn loom_models() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let result = run(
+        Command::new(cargo)
+            .args(["test", "--quiet", "--package", "loom-models"])
+            .current_dir(root)
+            .env("RUSTFLAGS", "--cfg loom")
+            .env(
+                "CARGO_TARGET_DIR",
+                target_dir().expect("target folder").join("loom"),
+            ),
+        LIMIT,
+    )
+    .expect("runs cargo");
+    assert!(
+        result.code == Some(0) && result.stdout.contains("2 passed"),
+        "the loom models failed:\n{}",
+        result.transcript()
+    );
+}
