@@ -1,6 +1,7 @@
 //! Exercise solution: the primes check with the work split by hand into two
 //! halves, one scoped thread each, instead of rayon.
 
+use std::process::ExitCode;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -43,7 +44,17 @@ fn fastest_round<T>(mut work: impl FnMut() -> T) -> (T, Duration) {
     best.expect("at least one round ran")
 }
 
-fn main() {
+const USAGE: &str = "\
+usage: ch01_ex_primes_halves
+
+Finds the primes among the 500 integers from 10^13 sequentially, then with the
+numbers cut into two halves, one scoped thread each, and compares the times.
+";
+
+fn main() -> ExitCode {
+    if let Err(status) = no_arguments(USAGE) {
+        return status;
+    }
     let lowest: u64 = 10_u64.pow(13);
     let numbers: Vec<u64> = (lowest..lowest + 500).collect();
 
@@ -85,4 +96,40 @@ fn main() {
         "speedup: {:.2}x",
         seq_time.as_secs_f64() / halves_time.as_secs_f64()
     );
+    ExitCode::SUCCESS
+}
+
+// The command line, the same in every program of the book that takes no arguments:
+// `--help` prints the usage, anything else is refused with exit status 2.
+fn no_arguments(usage: &str) -> Result<(), ExitCode> {
+    quiet_on_closed_pipe();
+    match std::env::args_os().nth(1) {
+        None => Ok(()),
+        Some(flag) if flag == "--help" || flag == "-h" => {
+            print!("{usage}");
+            Err(ExitCode::SUCCESS)
+        }
+        Some(other) => {
+            eprintln!(
+                "error: unexpected argument `{}` (try --help)",
+                other.to_string_lossy()
+            );
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// `println!` panics when standard output is a pipe whose reader has gone (`| head`);
+/// end quietly instead, as command-line tools do.
+fn quiet_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info
+            .payload_as_str()
+            .is_some_and(|m| m.contains("Broken pipe"))
+        {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
 }

@@ -2,6 +2,7 @@
 //! "Fetching" a page here is a simulated network round trip: the thread
 //! sleeps for the latency, as it would while waiting for a server.
 
+use std::process::ExitCode;
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -30,7 +31,18 @@ fn timed<T>(label: &str, work: impl FnOnce() -> T) -> T {
     result
 }
 
-fn main() {
+const USAGE: &str = "\
+usage: ch01_io_bound
+
+Fetches sixteen simulated pages, each waiting 50 ms: independent pages one after
+another and one thread per page, then a chain of links one after another and one
+thread per step.
+";
+
+fn main() -> ExitCode {
+    if let Err(status) = no_arguments(USAGE) {
+        return status;
+    }
     println!("{PAGES} pages, each fetch waits {} ms", LATENCY.as_millis());
 
     // ANCHOR: independent
@@ -75,4 +87,40 @@ fn main() {
     // ANCHOR_END: chain
     assert_eq!(end, end_threaded);
     println!("both chains followed {PAGES} links back to page {end}");
+    ExitCode::SUCCESS
+}
+
+// The command line, the same in every program of the book that takes no arguments:
+// `--help` prints the usage, anything else is refused with exit status 2.
+fn no_arguments(usage: &str) -> Result<(), ExitCode> {
+    quiet_on_closed_pipe();
+    match std::env::args_os().nth(1) {
+        None => Ok(()),
+        Some(flag) if flag == "--help" || flag == "-h" => {
+            print!("{usage}");
+            Err(ExitCode::SUCCESS)
+        }
+        Some(other) => {
+            eprintln!(
+                "error: unexpected argument `{}` (try --help)",
+                other.to_string_lossy()
+            );
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// `println!` panics when standard output is a pipe whose reader has gone (`| head`);
+/// end quietly instead, as command-line tools do.
+fn quiet_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info
+            .payload_as_str()
+            .is_some_and(|m| m.contains("Broken pipe"))
+        {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
 }

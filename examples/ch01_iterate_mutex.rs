@@ -2,6 +2,7 @@
 //! the step once to a shared number guarded by a Mutex, timed against the
 //! plain loop.
 
+use std::process::ExitCode;
 use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -65,7 +66,17 @@ fn show(label: &str, endings: &[BigUint], fastest: Duration) {
     println!("  fastest run: {:.3} s", fastest.as_secs_f64());
 }
 
-fn main() {
+const USAGE: &str = "\
+usage: ch01_iterate_mutex
+
+Applies x <- x*x - x + 1 twenty times from x = 3, in a loop and with twenty threads
+sharing a Mutex, five times each, and compares the fastest runs.
+";
+
+fn main() -> ExitCode {
+    if let Err(status) = no_arguments(USAGE) {
+        return status;
+    }
     let (seq_endings, seq_time) = measure(sequential);
     show("sequential loop:", &seq_endings, seq_time);
     let (locked_endings, locked_time) = measure(with_threads);
@@ -74,4 +85,40 @@ fn main() {
         "the threads took {:.2}x the time of the loop",
         locked_time.as_secs_f64() / seq_time.as_secs_f64()
     );
+    ExitCode::SUCCESS
+}
+
+// The command line, the same in every program of the book that takes no arguments:
+// `--help` prints the usage, anything else is refused with exit status 2.
+fn no_arguments(usage: &str) -> Result<(), ExitCode> {
+    quiet_on_closed_pipe();
+    match std::env::args_os().nth(1) {
+        None => Ok(()),
+        Some(flag) if flag == "--help" || flag == "-h" => {
+            print!("{usage}");
+            Err(ExitCode::SUCCESS)
+        }
+        Some(other) => {
+            eprintln!(
+                "error: unexpected argument `{}` (try --help)",
+                other.to_string_lossy()
+            );
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// `println!` panics when standard output is a pipe whose reader has gone (`| head`);
+/// end quietly instead, as command-line tools do.
+fn quiet_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info
+            .payload_as_str()
+            .is_some_and(|m| m.contains("Broken pipe"))
+        {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
 }

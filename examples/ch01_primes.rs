@@ -1,6 +1,7 @@
 //! Which of the 500 integers from 10^13 are prime? The same check, run first on
 //! one core and then on all of them, timed both ways.
 
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use cpu_time::ProcessTime;
@@ -69,11 +70,21 @@ fn report(label: &str, primes: &[u64], cost: &Cost) {
     );
 }
 
-fn main() {
+const USAGE: &str = "\
+usage: ch01_primes
+
+Finds the primes among the 500 integers from 10^13, first on one thread, then on
+every thread of rayon's pool, and compares the times.
+";
+
+fn main() -> ExitCode {
+    if let Err(status) = no_arguments(USAGE) {
+        return status;
+    }
     let first: u64 = 10_u64.pow(13);
     let numbers: Vec<u64> = (first..first + 500).collect();
     println!(
-        "machine: {} cores, {} threads in rayon's pool",
+        "machine: available_parallelism() says {}, rayon's pool has {} threads",
         std::thread::available_parallelism().map_or(1, |n| n.get()),
         rayon::current_num_threads()
     );
@@ -111,4 +122,40 @@ fn main() {
         "speedup: {:.2}x",
         seq_cost.wall.as_secs_f64() / par_cost.wall.as_secs_f64()
     );
+    ExitCode::SUCCESS
+}
+
+// The command line, the same in every program of the book that takes no arguments:
+// `--help` prints the usage, anything else is refused with exit status 2.
+fn no_arguments(usage: &str) -> Result<(), ExitCode> {
+    quiet_on_closed_pipe();
+    match std::env::args_os().nth(1) {
+        None => Ok(()),
+        Some(flag) if flag == "--help" || flag == "-h" => {
+            print!("{usage}");
+            Err(ExitCode::SUCCESS)
+        }
+        Some(other) => {
+            eprintln!(
+                "error: unexpected argument `{}` (try --help)",
+                other.to_string_lossy()
+            );
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// `println!` panics when standard output is a pipe whose reader has gone (`| head`);
+/// end quietly instead, as command-line tools do.
+fn quiet_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info
+            .payload_as_str()
+            .is_some_and(|m| m.contains("Broken pipe"))
+        {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
 }
