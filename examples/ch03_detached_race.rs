@@ -28,9 +28,14 @@ fn check_all(wait: bool) {
     let handles: Vec<_> = NUMBERS
         .into_iter()
         .map(|n| {
-            thread::spawn(move || match smallest_factor(n) {
-                None => println!("{n}: prime"),
-                Some(d) => println!("{n}: not prime, {d} x {}", n / d),
+            thread::spawn(move || {
+                let verdict = match smallest_factor(n) {
+                    None => format!("{n}: prime\n"),
+                    Some(d) => format!("{n}: not prime, {d} x {}\n", n / d),
+                };
+                // One write for the whole line: `println!` writes a line in pieces, and a
+                // process that ends between two of them prints half a line.
+                print!("{verdict}");
             })
         })
         .collect();
