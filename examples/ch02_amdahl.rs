@@ -11,29 +11,10 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use rayon::ThreadPoolBuilder;
 
-// The chapter's shared files: the formulas, the workload and the command line.
-// They are spelled from the package root so that they are found wherever this
-// file is compiled from; each program uses only part of them.
-#[allow(dead_code)]
-mod amdahl {
-    include!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/ch02_common/amdahl.rs"
-    ));
-}
-#[allow(dead_code)]
-mod cli {
-    include!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/ch02_common/cli.rs"
-    ));
-}
-mod primes {
-    include!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/ch02_common/primes.rs"
-    ));
-}
+// The chapter's shared code: the module folder `examples/ch02_common/`.
+mod ch02_common;
+
+use ch02_common::{amdahl, cli, primes};
 
 const USAGE: &str = "\
 Checks the 1000 integers from 10^13 for primes with 1, 2, ... up to MAX_WORKERS
@@ -42,7 +23,7 @@ worker threads, and compares the measured speedup with Amdahl's law.
 usage: ch02_amdahl [MAX_WORKERS]
 
   MAX_WORKERS  the most worker threads to try, 1 to 256 (default: the number
-               of logical cores)
+               of logical CPUs this process may use)
 ";
 
 /// Each worker count is measured this many times and the fastest run is kept:
@@ -52,7 +33,8 @@ const REPEATS: usize = 5;
 
 // ANCHOR: run
 struct Run {
-    /// Starting the pool, checking the integers, stopping the pool.
+    /// Starting the pool, checking the integers, and stopping the pool until
+    /// its last thread has ended.
     total: Duration,
     /// Checking the integers and collecting the primes, on the pool.
     parallel: Duration,
@@ -61,28 +43,30 @@ struct Run {
 
 fn run(workers: usize, numbers: &[u64]) -> Result<Run, rayon::ThreadPoolBuildError> {
     let start = Instant::now();
-    // A pool of exactly `workers` threads, started inside the timed region: the
-    // Python original started its process pool inside its timer too.
-    let pool = ThreadPoolBuilder::new().num_threads(workers).build()?;
-
-    let parallel_start = Instant::now();
-    let primes: Vec<u64> = pool.install(|| {
-        numbers
-            .par_iter()
-            // One number per task, as the original submitted them. The 34 primes
-            // take nearly all the time, so a piece of many numbers can hold
-            // several of them, and a thread that finishes early has nothing
-            // left to take while another works through such a piece.
-            .with_max_len(1)
-            .copied()
-            .filter(|&n| primes::is_prime(n))
-            .collect()
-    });
-    let parallel = parallel_start.elapsed();
-
-    // Stopping the pool belongs to the run, as leaving the original's `with`
-    // block did.
-    drop(pool);
+    // A pool of exactly `workers` threads, started inside the timed region, as
+    // the Python original started its process pool inside its timer. Dropping a
+    // `ThreadPool` only asks its threads to end; `build_scoped` starts them in a
+    // `std::thread::scope` and returns after every one of them has ended, so the
+    // run includes the pool's full stop, as the original's `with` block did.
+    let (parallel, primes) = ThreadPoolBuilder::new().num_threads(workers).build_scoped(
+        |thread| thread.run(),
+        |pool| {
+            let parallel_start = Instant::now();
+            let primes: Vec<u64> = pool.install(|| {
+                numbers
+                    .par_iter()
+                    // One number per task, as the original submitted them. The 34
+                    // primes take nearly all the time, so a piece of many numbers
+                    // can hold several of them, and a thread that finishes early
+                    // has nothing left to take while another works through it.
+                    .with_max_len(1)
+                    .copied()
+                    .filter(|&n| primes::is_prime(n))
+                    .collect()
+            });
+            (parallel_start.elapsed(), primes)
+        },
+    )?;
     Ok(Run {
         total: start.elapsed(),
         parallel,
@@ -166,12 +150,16 @@ fn print_table(runs: &[Run], cores: usize) {
             "Amdahl: no estimate, it needs a run with 2 or more workers and a core for each"
         ),
     }
+    println!("baseline: 1 worker took {one_worker:.3} s");
 }
 
 fn main() -> ExitCode {
-    let logical_cores = num_cpus::get();
+    // What this process may use (CPU affinity, container limits): the size of
+    // rayon's default pool, and what Python's `os.process_cpu_count` reports.
+    let available = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // The whole machine's physical cores, hyper-threads not counted.
     let physical_cores = num_cpus::get_physical();
-    let max_workers = match cli::max_workers(USAGE, logical_cores) {
+    let max_workers = match cli::max_workers(USAGE, available) {
         Ok(n) => n,
         Err(status) => return status,
     };
@@ -198,10 +186,8 @@ fn main() -> ExitCode {
             }
         }
     }
-    // `num_cpus::get` counts only the cores this process may use (CPU affinity,
-    // container limits); `get_physical` counts the whole machine's. A worker
-    // has a core of its own only up to the smaller of the two.
-    print_table(&runs, physical_cores.min(logical_cores));
+    // A worker has a core of its own only up to the smaller of the two counts.
+    print_table(&runs, physical_cores.min(available));
     // ANCHOR_END: main
 
     // The work is the same for every worker count, so is its answer.
@@ -213,6 +199,6 @@ fn main() -> ExitCode {
     if let (Some(first), Some(last)) = (primes.first(), primes.last()) {
         println!("primes: {} (first {first}, last {last})", primes.len());
     }
-    println!("machine: {logical_cores} logical cores, {physical_cores} physical cores");
+    println!("machine: {available} logical CPUs available, {physical_cores} physical cores");
     ExitCode::SUCCESS
 }

@@ -7,25 +7,13 @@
 use std::process::ExitCode;
 
 // ANCHOR: shared
-// The chapter's formulas live in one file that every chapter 2 program pulls
-// in. The path is spelled from the package root, so the file is found wherever
-// this one is compiled from. Each program uses only some of the functions.
-#[allow(dead_code)]
-mod amdahl {
-    include!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/ch02_common/amdahl.rs"
-    ));
-}
+// The chapter's shared code is an ordinary module folder beside the programs,
+// `examples/ch02_common/`, whose `mod.rs` declares `amdahl`, `cli` and `primes`.
+// Each program uses the parts it needs.
+mod ch02_common;
+
+use ch02_common::{amdahl, cli};
 // ANCHOR_END: shared
-// The command line, shared in the same way.
-#[allow(dead_code)]
-mod cli {
-    include!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/ch02_common/cli.rs"
-    ));
-}
 
 const USAGE: &str = "\
 Compares two ways to speed up a program that is 40 % parallel, with Amdahl's law.

@@ -6,22 +6,10 @@
 
 use std::process::ExitCode;
 
-// The chapter's shared files: the formulas and the command line (see
-// `ch02_amdahl.rs`).
-#[allow(dead_code)]
-mod amdahl {
-    include!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/ch02_common/amdahl.rs"
-    ));
-}
-#[allow(dead_code)]
-mod cli {
-    include!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/ch02_common/cli.rs"
-    ));
-}
+// The chapter's shared code: the module folder `examples/ch02_common/`.
+mod ch02_common;
+
+use ch02_common::{amdahl, cli};
 
 const USAGE: &str = "\
 Shows that a program that is 40 % parallel never reaches the speedup of one

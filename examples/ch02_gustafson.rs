@@ -12,28 +12,10 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use rayon::ThreadPoolBuilder;
 
-// The chapter's shared files: the formulas, the workload and the command line
-// (see `ch02_amdahl.rs`).
-#[allow(dead_code)]
-mod amdahl {
-    include!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/ch02_common/amdahl.rs"
-    ));
-}
-#[allow(dead_code)]
-mod cli {
-    include!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/ch02_common/cli.rs"
-    ));
-}
-mod primes {
-    include!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/ch02_common/primes.rs"
-    ));
-}
+// The chapter's shared code: the module folder `examples/ch02_common/`.
+mod ch02_common;
+
+use ch02_common::{amdahl, cli, primes};
 
 const USAGE: &str = "\
 Measures Amdahl's fixed-size speedup and Gustafson's scaled speedup on the prime
@@ -42,7 +24,7 @@ search of chapter 2, with 1, 2, ... up to MAX_WORKERS worker threads.
 usage: ch02_gustafson [MAX_WORKERS]
 
   MAX_WORKERS  the most worker threads to try, 1 to 256 (default: the number
-               of logical cores, at most 8, since the scaled problem grows
+               of logical CPUs this process may use, at most 8, since the scaled problem grows
                with the workers)
 ";
 
@@ -91,16 +73,21 @@ fn run(workers: usize, blocks: Range<u64>) -> Result<Run, rayon::ThreadPoolBuild
     let serial = serial_start.elapsed();
 
     let parallel_start = Instant::now();
-    let pool = ThreadPoolBuilder::new().num_threads(workers).build()?;
-    found += pool.install(|| {
-        parallel_part
-            .par_iter()
-            // One number per task, for the reason given in `ch02_amdahl.rs`.
-            .with_max_len(1)
-            .filter(|&&n| primes::is_prime(n))
-            .count()
-    });
-    drop(pool);
+    // `build_scoped` returns once the pool's threads have ended (see
+    // `ch02_amdahl.rs`): the parallel part includes the pool's start and stop.
+    found += ThreadPoolBuilder::new().num_threads(workers).build_scoped(
+        |thread| thread.run(),
+        |pool| {
+            pool.install(|| {
+                parallel_part
+                    .par_iter()
+                    // One number per task, for the reason given in `ch02_amdahl.rs`.
+                    .with_max_len(1)
+                    .filter(|&&n| primes::is_prime(n))
+                    .count()
+            })
+        },
+    )?;
     Ok(Run {
         serial,
         parallel: parallel_start.elapsed(),
@@ -189,9 +176,11 @@ fn measure(max_workers: usize) -> Result<(), rayon::ThreadPoolBuildError> {
 }
 
 fn main() -> ExitCode {
-    let logical_cores = num_cpus::get();
+    // What this process may use, and the machine's physical cores (see
+    // `ch02_amdahl.rs`).
+    let available = std::thread::available_parallelism().map_or(1, |n| n.get());
     let physical_cores = num_cpus::get_physical();
-    let default = logical_cores.min(DEFAULT_MOST_WORKERS);
+    let default = available.min(DEFAULT_MOST_WORKERS);
     let max_workers = match cli::max_workers(USAGE, default) {
         Ok(n) => n,
         Err(status) => return status,
@@ -200,6 +189,6 @@ fn main() -> ExitCode {
         eprintln!("error: could not start the worker threads: {e}");
         return ExitCode::FAILURE;
     }
-    println!("machine: {logical_cores} logical cores, {physical_cores} physical cores");
+    println!("machine: {available} logical CPUs available, {physical_cores} physical cores");
     ExitCode::SUCCESS
 }

@@ -8,22 +8,10 @@ use std::fmt::Write;
 use std::io::Write as _;
 use std::process::ExitCode;
 
-// The chapter's shared files: the formulas and the command line (see
-// `ch02_amdahl.rs`).
-#[allow(dead_code)]
-mod amdahl {
-    include!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/ch02_common/amdahl.rs"
-    ));
-}
-#[allow(dead_code)]
-mod cli {
-    include!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/ch02_common/cli.rs"
-    ));
-}
+// The chapter's shared code: the module folder `examples/ch02_common/`.
+mod ch02_common;
+
+use ch02_common::{amdahl, cli};
 
 const USAGE: &str = "\
 Prints an SVG figure of Amdahl's law: speedup against 1 to 65536 processors
@@ -209,10 +197,11 @@ fn main() -> ExitCode {
     if let Err(status) = cli::no_arguments(USAGE) {
         return status;
     }
-    // `print!` would panic if the reader of the pipe went away (`| head`);
-    // a failed write is reported instead.
+    // `print!` would panic if the reader of the pipe went away (`| head`); the
+    // write's error says so instead, and that one ends the program quietly.
     match std::io::stdout().lock().write_all(svg().as_bytes()) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: cannot write the figure: {e}");
             ExitCode::FAILURE

@@ -1,6 +1,8 @@
 // The command line of the chapter 2 programs: `--help`, and for the measuring
 // programs one optional maximum worker count. What the user types is checked
-// here, once, so that no program can panic on it.
+// here, once, so that no program can panic on it. The rules are the book's:
+// usage on `--help`, a one-line `error: ...` and exit status 2 for anything
+// else unexpected, and a quiet end when the reader of a pipe goes away.
 
 use std::process::ExitCode;
 
@@ -12,6 +14,7 @@ pub const MOST_WORKERS: usize = 256;
 /// `Err` holds the exit status to stop with: success after `--help`, 2 after a
 /// one-line error on standard error.
 pub fn max_workers(usage: &str, default: usize) -> Result<usize, ExitCode> {
+    quiet_on_closed_pipe();
     let args = arguments();
     match args.as_slice() {
         [] => Ok(default),
@@ -31,6 +34,7 @@ pub fn max_workers(usage: &str, default: usize) -> Result<usize, ExitCode> {
 
 /// For the programs that take no arguments but `--help`.
 pub fn no_arguments(usage: &str) -> Result<(), ExitCode> {
+    quiet_on_closed_pipe();
     match arguments().into_iter().next() {
         None => Ok(()),
         Some(flag) if flag == "--help" || flag == "-h" => {
@@ -39,6 +43,21 @@ pub fn no_arguments(usage: &str) -> Result<(), ExitCode> {
         }
         Some(other) => Err(fail(&format!("unexpected argument `{other}`"))),
     }
+}
+
+/// `println!` panics when standard output is a pipe whose reader has gone (`| head`);
+/// end quietly instead, as command-line tools do.
+pub fn quiet_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info
+            .payload_as_str()
+            .is_some_and(|m| m.contains("Broken pipe"))
+        {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
 }
 
 /// The arguments after the program's name. `std::env::args` would panic on an

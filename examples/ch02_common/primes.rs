@@ -1,6 +1,5 @@
 // The workload of chapter 2, shared by its programs so that every table in the
-// chapter measures exactly the same work. The program that uses it pulls this file
-// in with `include!` (see `ch02_amdahl.rs` for why).
+// chapter measures exactly the same work.
 
 // ANCHOR: workload
 /// The first integer the experiment checks: 10^13, as in the Python original.
