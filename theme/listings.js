@@ -33,6 +33,10 @@
         if (m) {
             return { verb: 'Compile it with', command: `rustc --edition 2021 ${file}`, after: ' to see the error.' };
         }
+        m = file.match(/^python\/([A-Za-z0-9_]+)\.py$/);
+        if (m) {
+            return { verb: 'Run it with', command: `python3 ${file}`, after: ' from the book\'s folder.' };
+        }
         m = file.match(/^examples\/([A-Za-z0-9_]+)\.rs$/);
         if (m) {
             return { verb: 'Run it with', command: `cargo run --release --example ${m[1]}`, after: '.' };
@@ -47,7 +51,7 @@
         }
         const files = Array.from(caption.querySelectorAll('code'))
             .map(code => code.textContent.trim())
-            .filter(text => text.startsWith('examples/'));
+            .filter(text => text.startsWith('examples/') || text.startsWith('python/'));
         const how = files.length ? commandFor(files[files.length - 1]) : null;
         if (!how) {
             return;

@@ -6,6 +6,7 @@
 // EXPECTED_JSON is what the sources say the pages must hold, written by the Rust test:
 //   { "pages": [{ "path": "ch02-choices.html", "formulas": 79, "calculator": true }, ...],
 //     "examples": ["ch02_amdahl", ...], "compile_fail": ["ch03_borrowed_counter", ...],
+//     "python": ["ch01_primes", ...],
 //     "favicon_svg": "<svg ...>" }           (pages in SUMMARY.md's order)
 // Prints one line per problem and exits 1 when there is any; saves a screenshot of every page
 // in the light and the navy theme, and at a phone's width, to SCREENSHOT_DIR.
@@ -250,7 +251,7 @@ function inspect(page, formulas) {
 
 /** The captions' commands (theme/listings.js), against the files that exist. */
 function checkCaptions(page) {
-    return page.evaluate(({ examples, compileFail }) => {
+    return page.evaluate(({ examples, compileFail, python }) => {
         const found = [];
         for (const caption of document.querySelectorAll('main p.caption')) {
             if (!/^\s*Listing\b/.test(caption.textContent)) {
@@ -258,10 +259,10 @@ function checkCaptions(page) {
             }
             const files = Array.from(caption.querySelectorAll(':scope > code'))
                 .map(c => c.textContent.trim())
-                .filter(t => t.startsWith('examples/'));
+                .filter(t => t.startsWith('examples/') || t.startsWith('python/'));
             const label = caption.textContent.trim().split(':')[0];
             if (files.length === 0) {
-                found.push(`${label} names no file (examples/...)`);
+                found.push(`${label} names no file (examples/... or python/...)`);
                 continue;
             }
             const file = files[files.length - 1];
@@ -274,6 +275,13 @@ function checkCaptions(page) {
                 if (command !== `rustc --edition 2021 ${file}`) {
                     found.push(`${label}: the caption does not give the rustc command (${command})`);
                 }
+            } else if ((m = file.match(/^python\/(\w+)\.py$/))) {
+                if (!python.includes(m[1])) {
+                    found.push(`${label} names ${file}, which does not exist`);
+                }
+                if (command !== `python3 ${file}`) {
+                    found.push(`${label}: the caption does not give the python3 command (${command})`);
+                }
             } else if ((m = file.match(/^examples\/(\w+)\.rs$/))) {
                 if (!examples.includes(m[1])) {
                     found.push(`${label} names ${file}, which does not exist`);
@@ -284,7 +292,7 @@ function checkCaptions(page) {
             }
         }
         return found;
-    }, { examples: expected.examples, compileFail: expected.compile_fail });
+    }, { examples: expected.examples, compileFail: expected.compile_fail, python: expected.python });
 }
 
 /** Run buttons: only on listings the Playground can build, and nothing fetched until used. */

@@ -206,27 +206,29 @@ fn expectations(root: &Path) -> String {
             json(&format!("{name}.html"))
         );
     }
-    let examples = programs(&root.join("examples"));
-    let compile_fail = programs(&root.join("examples/compile_fail"));
+    let examples = programs(&root.join("examples"), "rs");
+    let compile_fail = programs(&root.join("examples/compile_fail"), "rs");
+    let python = programs(&root.join("python"), "py");
     let favicon = fs::read_to_string(root.join("theme/favicon.svg")).expect("theme/favicon.svg");
     let list = |names: Vec<String>| {
         let quoted: Vec<String> = names.iter().map(|n| json(n)).collect();
         format!("[{}]", quoted.join(","))
     };
     format!(
-        r#"{{"pages":[{pages}],"examples":{},"compile_fail":{},"favicon_svg":{}}}"#,
+        r#"{{"pages":[{pages}],"examples":{},"compile_fail":{},"python":{},"favicon_svg":{}}}"#,
         list(examples),
         list(compile_fail),
+        list(python),
         json(&favicon)
     )
 }
 
-/// The names of the `.rs` files directly in `dir`.
-fn programs(dir: &Path) -> Vec<String> {
+/// The names of the files with this extension directly in `dir`.
+fn programs(dir: &Path, extension: &str) -> Vec<String> {
     let mut names = BTreeSet::new();
     for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
         let path = entry.path();
-        if path.extension().is_some_and(|e| e == "rs") {
+        if path.extension().is_some_and(|e| e == extension) {
             if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
                 names.insert(stem.to_string());
             }
