@@ -58,6 +58,26 @@ pub fn run(command: &mut Command, limit: Duration) -> io::Result<Run> {
     })
 }
 
+/// Runs `command` with its standard output already closed at the other end, as
+/// `program | head` leaves it once `head` has gone: what it printed on standard error and
+/// how it ended (`stdout` stays empty).
+pub fn run_with_closed_stdout(command: &mut Command, limit: Duration) -> io::Result<Run> {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    drop(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let (code, timed_out) = wait(&mut child, limit)?;
+    Ok(Run {
+        stdout: String::new(),
+        stderr: stderr.join().unwrap_or_default(),
+        code,
+        timed_out,
+    })
+}
+
 fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> thread::JoinHandle<String> {
     thread::spawn(move || {
         let mut bytes = Vec::new();

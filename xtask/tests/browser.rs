@@ -51,7 +51,10 @@ fn the_book_works_in_a_browser() {
     let expected = scratch.join("expected.json");
     fs::write(&expected, expectations(&root)).expect("writes the expectations");
 
-    let shots = target_dir(&root).join("browser-screenshots");
+    // Beside the build, even when `CARGO_TARGET_DIR` moves it.
+    let shots = bookkit::run::target_dir()
+        .unwrap_or_else(|_| root.join("target"))
+        .join("browser-screenshots");
     // Last run's screenshots would hide a page that is no longer taken.
     let _ = fs::remove_dir_all(&shots);
     let server = xtask::static_server::Server::start(&book).expect("starts the book's server");
@@ -124,7 +127,7 @@ fn browser_tools() -> Option<Tools> {
         _ => Some("node or npm not found, install Node.js 20 or later"),
     };
     if let Some(why) = missing {
-        if std::env::var_os("CI").is_some() {
+        if !bookkit::run::may_skip() {
             panic!("CI requires the browser test, but {why} (.ci/run installs it)");
         }
         say(&format!("browser test SKIPPED: {why}"));
@@ -170,15 +173,6 @@ fn install_playwright(dir: &Path, npm: &Path) {
         dir.display(),
         run.transcript()
     );
-}
-
-/// The cargo target folder this test was built into (`TARGET/debug/deps/browser-...`), so
-/// the screenshots land beside the build even when `CARGO_TARGET_DIR` moves it.
-fn target_dir(root: &Path) -> PathBuf {
-    std::env::current_exe()
-        .ok()
-        .and_then(|exe| Some(exe.parent()?.parent()?.parent()?.to_path_buf()))
-        .unwrap_or_else(|| root.join("target"))
 }
 
 /// What the sources say the built pages must hold, for check.mjs, as JSON: the pages in
