@@ -7,7 +7,7 @@
 //! - `listings.rs`: every ```` ```rust ```` block, compiled and run by skeptic's runtime;
 //! - `compile_fail.rs`: every `compile_fail` listing, which rustc must reject;
 //! - `outputs.rs`: every ```` ```console ```` block, compared with a fresh run;
-//! - `figures.rs`: every `chNN_plot_*` example, compared with its committed SVG;
+//! - `figures.rs`: every `chNN_plot_*` example, compared with its committed SVG or PNG;
 //! - `prose.rs`: one test per page, for the measured figures its prose quotes;
 //! - `copy_recipes.rs`: every ```` ```sh,copy-recipe ```` block, carried out in a fresh project;
 //! - `command_line.rs`: every example, run with `--help`, a bogus argument and a closed pipe.
@@ -227,13 +227,14 @@ fn example_programs(root: &Path) -> Vec<String> {
     names
 }
 
-/// One test per example that draws a figure: `chNN_plot_SLUG` -> `src/img/chNN-SLUG.svg`.
+/// One test per example that draws a figure: `chNN_plot_SLUG` -> `src/img/chNN-SLUG.svg`
+/// (or `.png`).
 fn figure_tests(root: &Path) -> String {
     bookkit::pages::figures(root)
         .unwrap_or_default()
         .iter()
-        .map(|(name, svg)| {
-            format!("#[test]\nfn {name}() {{\n    support::figure({name:?}, {svg:?});\n}}\n\n")
+        .map(|(name, figure)| {
+            format!("#[test]\nfn {name}() {{\n    support::figure({name:?}, {figure:?});\n}}\n\n")
         })
         .collect()
 }

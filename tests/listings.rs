@@ -41,6 +41,13 @@ mod support {
                 result.transcript()
             );
         }
+        if !result.strays.is_empty() {
+            panic!(
+                "{place}: the listing ({example}) left processes running when it ended \
+                 (now killed): {}",
+                result.strays.join(", ")
+            );
+        }
     }
 
     // Unused only while every listing is a whole example.

@@ -10,7 +10,7 @@ mod support {
 
     use bookkit::blocks::output_blocks;
     use bookkit::compare::compare;
-    use bookkit::run::{built_example, may_skip, python_available, run, TIME_LIMIT};
+    use bookkit::run::{built_example, may_skip, python_available, run};
     use bookkit::{Command, Page};
 
     pub fn output(page_path: &str, line: usize) {
@@ -39,17 +39,25 @@ mod support {
             .command
             .process(root, built_example)
             .unwrap_or_else(|e| panic!("{place}: {e}"));
-        let fresh = run(&mut command, TIME_LIMIT).unwrap_or_else(|e| panic!("{place}: {e}"));
+        let limit = block.command.time_limit();
+        let fresh = run(&mut command, limit).unwrap_or_else(|e| panic!("{place}: {e}"));
         if fresh.timed_out {
             panic!(
                 "{place}: `{}` did not finish within {} s: does it deadlock?",
                 block.command_line,
-                TIME_LIMIT.as_secs()
+                limit.as_secs()
+            );
+        }
+        if !fresh.strays.is_empty() {
+            panic!(
+                "{place}: `{}` left processes running when it ended (now killed): {}",
+                block.command_line,
+                fresh.strays.join(", ")
             );
         }
         if let Err(why) = compare(
             &block.expected,
-            &fresh.transcript(),
+            &block.command.shown(fresh.transcript()),
             block.order,
             block.exact,
         ) {

@@ -74,7 +74,9 @@ pub enum ListingKind {
     Run,
     /// `no_run`: compiled only, for programs that never end.
     CompileOnly,
-    /// `compile_fail,E0373`: rustc must reject it with this error code.
+    /// `compile_fail,E0373`: rustc must reject it with this error code. `compile_fail` alone
+    /// (an empty code): rustc must reject it with the first `error` line of the console
+    /// block that follows the listing, for errors that have no code.
     CompileFail(String),
 }
 
@@ -103,7 +105,18 @@ pub enum Command {
     /// `$ python3 python/chNN_slug.py [ARGS]`, run from the book's root: the Python way,
     /// measured beside the Rust one.
     Python { script: String, args: Vec<String> },
+    /// `$ cargo check --quiet --example NAME --features compile-fail`: a compile-fail listing
+    /// that needs the book's crates, declared in Cargo.toml as an example that only this
+    /// feature builds. What it prints is rustc's error.
+    CompileFailExample { name: String },
 }
+
+/// The feature that builds the compile-fail examples (and nothing else enables).
+pub const COMPILE_FAIL_FEATURE: &str = "compile-fail";
+
+/// How long a compile may take in the tests: a first `cargo check` with the book's crates
+/// checks all of them.
+pub const BUILD_LIMIT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 impl Command {
     /// The process that runs this command from the book's `root`. `example` finds the
@@ -128,6 +141,15 @@ impl Command {
                     .arg(crate::run::scratch_dir("rustc")?);
                 process
             }
+            Command::CompileFailExample { name } => {
+                let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+                let mut process = std::process::Command::new(cargo);
+                process
+                    .args(["check", "--quiet", "--example", name, "--features"])
+                    .arg(COMPILE_FAIL_FEATURE)
+                    .env("CARGO_TERM_COLOR", "never");
+                process
+            }
             Command::Python { script, args } => {
                 let mut process = std::process::Command::new(PYTHON);
                 // No __pycache__ folders in python/: the book's tree stays as committed.
@@ -141,6 +163,36 @@ impl Command {
         process.current_dir(root);
         Ok(process)
     }
+
+    /// How long the command may run before the tests call it stuck.
+    pub fn time_limit(&self) -> std::time::Duration {
+        match self {
+            Command::CompileFailExample { .. } => BUILD_LIMIT,
+            _ => crate::run::TIME_LIMIT,
+        }
+    }
+
+    /// What a run printed, as the book shows it. rustc names the files of the crates it
+    /// cites by their place in Cargo's home (`/home/me/.cargo/registry/src/...`), which
+    /// differs between machines: the book writes it `$CARGO_HOME`.
+    pub fn shown(&self, transcript: String) -> String {
+        if !matches!(self, Command::CompileFailExample { .. }) {
+            return transcript;
+        }
+        match cargo_home() {
+            Some(home) => transcript.replace(&home, "$CARGO_HOME"),
+            None => transcript,
+        }
+    }
+}
+
+/// Cargo's home folder, as rustc prints it in paths.
+fn cargo_home() -> Option<String> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))?;
+    let home = home.canonicalize().unwrap_or(home);
+    Some(home.to_string_lossy().trim_end_matches('/').to_owned())
 }
 
 /// The Python interpreter a `$ python3 ...` block runs.
@@ -287,10 +339,10 @@ fn listing_kind(tokens: &[String]) -> Result<ListingKind, String> {
     }
     match (kind, error_code) {
         (ListingKind::CompileFail(_), Some(code)) => Ok(ListingKind::CompileFail(code)),
-        (ListingKind::CompileFail(_), None) => Err(
-            "a compile_fail listing names the error it expects, e.g. `rust,compile_fail,E0373`"
-                .into(),
-        ),
+        // No code: rustc gives none for some errors ("future cannot be sent between threads
+        // safely"). The listing is then checked by the words of the first `error` line of
+        // the console block that follows it, which the test requires.
+        (ListingKind::CompileFail(_), None) => Ok(ListingKind::CompileFail(String::new())),
         (_, Some(code)) => Err(format!(
             "error code {code} on a listing that is not compile_fail"
         )),
@@ -398,6 +450,13 @@ fn parse_command(line: &str) -> Result<Command, String> {
                 args: rest.iter().map(|s| (*s).to_owned()).collect(),
             })
         }
+        ["cargo", "check", "--quiet", "--example", name, "--features", feature]
+            if *feature == COMPILE_FAIL_FEATURE =>
+        {
+            Ok(Command::CompileFailExample {
+                name: (*name).to_owned(),
+            })
+        }
         ["rustc", args @ ..] => Ok(Command::Rustc {
             args: args.iter().map(|s| (*s).to_owned()).collect(),
         }),
@@ -418,7 +477,8 @@ fn parse_command(line: &str) -> Result<Command, String> {
         }
         _ => Err(format!(
             "`{line}`: a console block shows `cargo run --release --example NAME [ARGS]`, \
-             `python3 python/chNN_slug.py [ARGS]` or `rustc ...`"
+             `python3 python/chNN_slug.py [ARGS]`, `rustc ...` or `cargo check --quiet \
+             --example NAME --features compile-fail`"
         )),
     }
 }
@@ -594,7 +654,17 @@ mod tests {
         );
         assert!(listing_kind(&["rust".into(), "ignore".into()]).is_err());
         assert!(listing_kind(&["rust".into(), "should_panic".into()]).is_err());
-        assert!(listing_kind(&["rust".into(), "compile_fail".into()]).is_err());
+        assert_eq!(
+            listing_kind(&["rust".into(), "compile_fail".into()]),
+            Ok(ListingKind::CompileFail(String::new()))
+        );
+        assert_eq!(
+            parse_command("cargo check --quiet --example ch10_x --features compile-fail"),
+            Ok(Command::CompileFailExample {
+                name: "ch10_x".into()
+            })
+        );
+        assert!(parse_command("cargo check --example ch10_x").is_err());
         assert!(parse_command("cargo run --example x").is_err());
         assert_eq!(
             parse_command("cargo run --release --example x -- --help"),

@@ -107,8 +107,13 @@ pub fn line_of(text: &str, offset: usize) -> usize {
     text[..offset].bytes().filter(|&b| b == b'\n').count() + 1
 }
 
+/// The first bytes of every PNG file.
+pub const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+
 /// The examples that draw a figure, with the figure each one draws:
-/// `examples/chNN_plot_SLUG.rs` prints `src/img/chNN-SLUG.svg` (with `_` in SLUG as `-`).
+/// `examples/chNN_plot_SLUG.rs` prints `src/img/chNN-SLUG.svg` (with `_` in SLUG as `-`), or
+/// `src/img/chNN-SLUG.png` where that is the committed file (a picture, such as chapter 8's
+/// thresholded images, which the example prints as PNG bytes).
 pub fn figures(root: &Path) -> io::Result<Vec<(String, String)>> {
     let mut found = Vec::new();
     for entry in fs::read_dir(root.join("examples"))? {
@@ -117,8 +122,13 @@ pub fn figures(root: &Path) -> io::Result<Vec<(String, String)>> {
             continue;
         };
         if let Some(slug) = stem.get(4..).and_then(|rest| rest.strip_prefix("_plot_")) {
-            let svg = format!("src/img/{}-{}.svg", &stem[..4], slug.replace('_', "-"));
-            found.push((stem.to_owned(), svg));
+            let figure = format!("src/img/{}-{}", &stem[..4], slug.replace('_', "-"));
+            let png = format!("{figure}.png");
+            if root.join(&png).exists() {
+                found.push((stem.to_owned(), png));
+            } else {
+                found.push((stem.to_owned(), format!("{figure}.svg")));
+            }
         }
     }
     found.sort();

@@ -12,10 +12,15 @@ pub const TIME_LIMIT: Duration = Duration::from_secs(100);
 #[derive(Clone, Debug)]
 pub struct Run {
     pub stdout: String,
+    /// Standard output as bytes, for programs that print a picture (a PNG figure).
+    pub stdout_bytes: Vec<u8>,
     pub stderr: String,
     /// The exit code; `None` if it was stopped by a signal or by the time limit.
     pub code: Option<i32>,
     pub timed_out: bool,
+    /// Processes the program started and left running when it ended (`pid name`), which
+    /// `run` then killed. A listing waits for or kills every child it starts.
+    pub strays: Vec<String>,
 }
 
 impl Run {
@@ -40,7 +45,11 @@ impl Run {
 }
 
 /// Runs `command` to the end, or kills it after `limit`.
+///
+/// The program runs in a process group of its own, so that whatever it started and left
+/// behind can be found when it ends (`Run::strays`) and stopped.
 pub fn run(command: &mut Command, limit: Duration) -> io::Result<Run> {
+    own_process_group(command);
     let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -50,11 +59,16 @@ pub fn run(command: &mut Command, limit: Duration) -> io::Result<Run> {
     let stdout = drain(child.stdout.take());
     let stderr = drain(child.stderr.take());
     let (code, timed_out) = wait(&mut child, limit)?;
+    let strays = stop_strays(child.id());
+    // A stray that inherited the pipes holds them open; it is gone now, so they end.
+    let stdout_bytes = stdout.join().unwrap_or_default();
     Ok(Run {
-        stdout: stdout.join().unwrap_or_default(),
-        stderr: stderr.join().unwrap_or_default(),
+        stdout: String::from_utf8_lossy(&stdout_bytes).into_owned(),
+        stdout_bytes,
+        stderr: lossy(stderr.join().unwrap_or_default()),
         code,
         timed_out,
+        strays,
     })
 }
 
@@ -72,20 +86,67 @@ pub fn run_with_closed_stdout(command: &mut Command, limit: Duration) -> io::Res
     let (code, timed_out) = wait(&mut child, limit)?;
     Ok(Run {
         stdout: String::new(),
-        stderr: stderr.join().unwrap_or_default(),
+        stdout_bytes: Vec::new(),
+        stderr: lossy(stderr.join().unwrap_or_default()),
         code,
         timed_out,
+        strays: Vec::new(),
     })
 }
 
-fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> thread::JoinHandle<String> {
+fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> thread::JoinHandle<Vec<u8>> {
     thread::spawn(move || {
         let mut bytes = Vec::new();
         if let Some(mut pipe) = pipe {
             let _ = pipe.read_to_end(&mut bytes);
         }
-        String::from_utf8_lossy(&bytes).into_owned()
+        bytes
     })
+}
+
+#[cfg(unix)]
+fn own_process_group(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    command.process_group(0);
+}
+
+#[cfg(not(unix))]
+fn own_process_group(_: &mut Command) {}
+
+/// The live processes of process group `group` (the group a program started by `run`
+/// leads), killed. Read from Linux's /proc; elsewhere none are found.
+fn stop_strays(group: u32) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut strays = Vec::new();
+    for entry in entries.flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // `pid (name) state ppid pgrp ...`; the name may hold spaces and parentheses.
+        let Some((head, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let in_group = fields.get(2).and_then(|g| g.parse::<u32>().ok()) == Some(group);
+        let zombie = fields.first() == Some(&"Z");
+        if in_group && !zombie && pid != group {
+            let name = head.split_once('(').map_or("?", |(_, n)| n);
+            strays.push(format!("{pid} {name}"));
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+        }
+    }
+    strays
+}
+
+fn lossy(bytes: Vec<u8>) -> String {
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 fn wait(child: &mut Child, limit: Duration) -> io::Result<(Option<i32>, bool)> {

@@ -94,11 +94,12 @@ pub fn outputs(root: &Path, only: &[String]) -> Result<usize, String> {
                     .command
                     .process(root, |name| Ok(release_example(root, name)))
                     .map_err(|e| format!("{place}: {e}"))?;
-                let fresh = run(&mut command, TIME_LIMIT).map_err(|e| format!("{place}: {e}"))?;
+                let fresh = run(&mut command, block.command.time_limit())
+                    .map_err(|e| format!("{place}: {e}"))?;
                 if fresh.timed_out {
                     return Err(format!("{place}: timed out"));
                 }
-                transcripts.push(fresh.transcript());
+                transcripts.push(block.command.shown(fresh.transcript()));
             }
             let output = if block.order == Order::Subset {
                 union_of_lines(&block.expected, &transcripts)
@@ -164,14 +165,21 @@ fn union_of_lines(shown: &str, runs: &[String]) -> String {
 pub fn figures(root: &Path) -> Result<usize, String> {
     build_release_examples(root)?;
     let mut drawn = 0;
-    for (stem, svg) in bookkit::pages::figures(root).map_err(|e| e.to_string())? {
+    for (stem, figure) in bookkit::pages::figures(root).map_err(|e| e.to_string())? {
         let out = run(&mut Command::new(release_example(root, &stem)), TIME_LIMIT)
             .map_err(|e| format!("{stem}: {e}"))?;
         if out.code != Some(0) {
             return Err(format!("{stem} failed:\n{}", out.stderr));
         }
-        fs::write(root.join(&svg), out.stdout).map_err(|e| format!("{svg}: {e}"))?;
-        eprintln!("{svg}: drawn by {stem}");
+        // A program that prints a PNG draws a picture: its file is the .png of the figure.
+        let figure = match figure.strip_suffix(".svg") {
+            Some(base) if out.stdout_bytes.starts_with(bookkit::pages::PNG_SIGNATURE) => {
+                format!("{base}.png")
+            }
+            _ => figure,
+        };
+        fs::write(root.join(&figure), &out.stdout_bytes).map_err(|e| format!("{figure}: {e}"))?;
+        eprintln!("{figure}: drawn by {stem}");
         drawn += 1;
     }
     Ok(drawn)

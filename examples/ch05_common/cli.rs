@@ -1,0 +1,42 @@
+// The command line of the chapter 5 programs, which take no arguments but
+// `--help`. The rules are the book's: usage on `--help`, a one-line
+// `error: ...` and exit status 2 for anything else, and a quiet end when the
+// reader of a pipe goes away.
+
+use std::process::ExitCode;
+
+/// `Err` holds the exit status to stop with: success after `--help`, 2 after a
+/// one-line error on standard error.
+pub fn no_arguments(usage: &str) -> Result<(), ExitCode> {
+    quiet_on_closed_pipe();
+    // `args_os` never panics on an argument that is not valid Unicode.
+    match std::env::args_os().nth(1) {
+        None => Ok(()),
+        Some(flag) if flag == "--help" || flag == "-h" => {
+            print!("{usage}");
+            Err(ExitCode::SUCCESS)
+        }
+        Some(other) => {
+            eprintln!(
+                "error: unexpected argument `{}` (try --help)",
+                other.to_string_lossy()
+            );
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// `println!` panics when standard output is a pipe whose reader has gone (`| head`);
+/// end quietly instead, as command-line tools do.
+pub fn quiet_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info
+            .payload_as_str()
+            .is_some_and(|m| m.contains("Broken pipe"))
+        {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
+}

@@ -1,0 +1,154 @@
+//! A token bucket of our own keeps four workers to 20 requests per second; the program
+//! measures the rate they kept.
+
+mod ch05_common;
+
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use ch05_common::cli::no_arguments;
+use ch05_common::server::Server;
+use crossbeam::channel;
+use ureq::Agent;
+
+const REQUESTS: usize = 40;
+const WORKERS: usize = 4;
+const PER_SECOND: f64 = 20.0;
+
+const USAGE: &str = "\
+usage: ch05_rate_limit
+
+Starts the chapter's local HTTP server and makes 40 requests with four workers
+that share a token bucket of 20 requests per second. Prints the rate they kept
+and whether any second held more than 20.
+";
+
+// ANCHOR: bucket
+/// A token bucket: tokens drip in at `per_second` up to `capacity`; a request takes one.
+/// `capacity` is the largest burst allowed after a quiet spell.
+pub struct TokenBucket {
+    per_second: f64,
+    capacity: f64,
+    state: Mutex<Bucket>,
+}
+
+struct Bucket {
+    tokens: f64,
+    updated: Instant,
+}
+
+impl TokenBucket {
+    pub fn new(per_second: f64, capacity: u32) -> TokenBucket {
+        assert!(
+            per_second > 0.0 && capacity >= 1,
+            "a bucket that never lets anyone through"
+        );
+        let capacity = f64::from(capacity);
+        TokenBucket {
+            per_second,
+            capacity,
+            state: Mutex::new(Bucket {
+                tokens: capacity,
+                updated: Instant::now(),
+            }),
+        }
+    }
+
+    /// Waits until a token is there, takes it, and returns when it was taken.
+    pub fn take(&self) -> Instant {
+        loop {
+            let wait = {
+                let mut bucket = self.state.lock().unwrap_or_else(|e| e.into_inner());
+                let now = Instant::now();
+                let dripped = (now - bucket.updated).as_secs_f64() * self.per_second;
+                bucket.tokens = (bucket.tokens + dripped).min(self.capacity);
+                bucket.updated = now;
+                if bucket.tokens >= 1.0 {
+                    bucket.tokens -= 1.0;
+                    return now;
+                }
+                Duration::from_secs_f64((1.0 - bucket.tokens) / self.per_second)
+            };
+            // The lock is released while we wait. The sleep only paces: whatever another
+            // thread did meanwhile, the loop looks at the bucket again before taking.
+            thread::sleep(wait);
+        }
+    }
+}
+// ANCHOR_END: bucket
+
+/// The most of the sorted `times` that fall in any one second that starts at one of them.
+fn busiest_second(times: &[Instant]) -> usize {
+    (0..times.len())
+        .map(|i| {
+            let end = times[i] + Duration::from_secs(1);
+            times[i..].iter().take_while(|&&t| t < end).count()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let server = Server::start()?;
+    let agent = Agent::new_with_defaults();
+    // ANCHOR: workers
+    let bucket = TokenBucket::new(PER_SECOND, 1);
+    let (jobs, queue) = channel::unbounded();
+    for _ in 0..REQUESTS {
+        jobs.send(server.url("/status/200"))?;
+    }
+    drop(jobs);
+    let mut sent: Vec<Instant> = thread::scope(|scope| {
+        let workers: Vec<_> = (0..WORKERS)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut sent = Vec::new();
+                    for url in queue.iter() {
+                        sent.push(bucket.take());
+                        if let Err(error) = agent.get(&url).call() {
+                            println!("{url}: {error}");
+                        }
+                    }
+                    sent
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().unwrap_or_default())
+            .collect()
+    });
+    // ANCHOR_END: workers
+    // ANCHOR: measure
+    sent.sort();
+    let span = (sent[sent.len() - 1] - sent[0]).as_secs_f64();
+    // n requests spaced by intervals: n - 1 intervals in the span.
+    let rate = (sent.len() - 1) as f64 / span;
+    println!("{} requests sent over {span:.3} s", sent.len());
+    println!("rate kept: {rate:.2} requests per second (limit {PER_SECOND:.2})");
+    let busiest = busiest_second(&sent);
+    let limit = PER_SECOND as usize;
+    if busiest <= limit {
+        println!("no one-second window held more than {limit} requests");
+    } else {
+        println!("OVER THE LIMIT: {busiest} requests in one second");
+    }
+    // ANCHOR_END: measure
+    server.stop()?;
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    if let Err(status) = no_arguments(USAGE) {
+        return status;
+    }
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

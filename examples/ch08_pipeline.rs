@@ -1,0 +1,147 @@
+//! Chapter 8: reading input while computing. Processes N generated images on a
+//! rayon pool two ways: reading every file first and then working on them, and a
+//! pipeline in which a reader thread sends each file through a bounded channel
+//! to the workers as soon as it has read it. Storage may be made slow on purpose.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+// The chapter's shared code: the module folder `examples/ch08_common/`.
+mod ch08_common;
+
+use ch08_common::cli::{self, Opt};
+use ch08_common::work::{self, Failure};
+use ch08_common::{input, thresholds};
+
+const USAGE: &str = "\
+usage: ch08_pipeline [--count N] [--size PIXELS] [--threads T] [--latency MS]
+
+Draws N images (default 400) of PIXELS x PIXELS (default 256) and processes
+them on a pool of T threads (default 2) two ways: reading every file, then
+working on all of them; and a pipeline, a reader thread that sends each file
+through a channel of 8 places to the workers as soon as it has read it. Runs
+both on the disk as it is, then with each read made MS milliseconds slower
+(default 2), as if the files were on a slow network drive.
+";
+
+/// How many files the reader may get ahead of the workers.
+const CHANNEL_PLACES: usize = 8;
+
+const LATENCY: Opt = Opt {
+    name: "latency",
+    default: 2,
+    min: 0,
+    max: 1000,
+};
+
+fn main() -> ExitCode {
+    let opts = [cli::count(400), cli::size(256), cli::threads(2), LATENCY];
+    let [count, size, threads, latency] = match cli::parse(USAGE, opts) {
+        Ok(values) => values,
+        Err(status) => return status,
+    };
+    match run(count, size, threads as usize, latency) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Reads one file from storage that takes `latency` longer than this disk. The
+/// sleep stands for the wait on a slow device; it orders nothing.
+fn read_slowly(path: &Path, latency: Duration) -> Result<Vec<u8>, Failure> {
+    thread::sleep(latency);
+    work::read(path)
+}
+
+/// The rest of the job for a file already read.
+fn work_on(png: &[u8], path: &Path, out: &Path) -> Result<u64, Failure> {
+    let binary = work::threshold(&work::convert(&work::decode(png)?));
+    work::write(path, out, &work::encode(&binary)?)?;
+    Ok(thresholds::white_pixels(&binary))
+}
+
+// ANCHOR: read_first
+/// One reader reads every file; then the pool works on all of them.
+fn read_then_work(paths: &[PathBuf], out: &Path, latency: Duration) -> Result<u64, Failure> {
+    let files: Vec<Vec<u8>> = paths
+        .iter()
+        .map(|path| read_slowly(path, latency))
+        .collect::<Result<_, _>>()?;
+    files
+        .par_iter()
+        .zip(paths)
+        .map(|(png, path)| work_on(png, path, out))
+        .sum()
+}
+// ANCHOR_END: read_first
+
+// ANCHOR: pipeline
+/// One reader thread sends each file down a bounded channel as soon as it is read;
+/// the pool's workers take files from the channel while the reader goes on.
+fn pipeline(paths: &[PathBuf], out: &Path, latency: Duration) -> Result<u64, Failure> {
+    let (files, received) = mpsc::sync_channel::<(Vec<u8>, &Path)>(CHANNEL_PLACES);
+    thread::scope(|scope| {
+        let reader = scope.spawn(move || -> Result<(), Failure> {
+            for path in paths {
+                let png = read_slowly(path, latency)?;
+                // `send` waits while the channel is full, so the reader never runs
+                // more than CHANNEL_PLACES files ahead of the workers. It fails only
+                // when the workers have stopped, after an error of theirs.
+                if files.send((png, path)).is_err() {
+                    break;
+                }
+            }
+            Ok(())
+        });
+        let white = received
+            .into_iter()
+            .par_bridge()
+            .map(|(png, path)| work_on(&png, path, out))
+            .sum::<Result<u64, Failure>>();
+        reader.join().expect("the reader thread panicked")?;
+        white
+    })
+}
+// ANCHOR_END: pipeline
+
+type Way = fn(&[PathBuf], &Path, Duration) -> Result<u64, Failure>;
+
+fn run(count: u32, size: u32, threads: usize, latency_ms: u32) -> Result<(), Failure> {
+    let inputs = input::ScratchFolder::new("ch08-pipeline-in")?;
+    let paths = input::write_images(inputs.path(), count, size)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
+    println!(
+        "{count} images of {size}x{size} pixels on {threads} threads; \
+         the pipeline holds at most {} files at once",
+        CHANNEL_PLACES + threads + 1
+    );
+    let ways: [(&str, Way); 2] = [
+        ("read all, then work", read_then_work),
+        ("pipeline", pipeline),
+    ];
+    let mut runs = 0;
+    for latency_ms in [0, latency_ms] {
+        let latency = Duration::from_millis(u64::from(latency_ms));
+        for (name, way) in ways {
+            runs += 1;
+            let outputs = input::ScratchFolder::new(&format!("ch08-pipeline-out-{runs}"))?;
+            let start = Instant::now();
+            let white = pool.install(|| way(&paths, outputs.path(), latency))?;
+            println!(
+                "latency {latency_ms:>2} ms, {name:<20} {:.3} s, {white} white pixels",
+                start.elapsed().as_secs_f64()
+            );
+        }
+    }
+    Ok(())
+}

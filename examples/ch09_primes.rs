@@ -1,0 +1,91 @@
+//! Cooperative scheduling: three primality checks as tasks on one thread, first without
+//! giving way (each runs to the end once it starts), then with the checks giving way every
+//! 100 000 divisions (the short checks finish while the long one waits for its turn).
+//!
+//! Usage: cargo run --release --example ch09_primes [-- BIG]
+
+mod ch09_common;
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use ch09_common::cli::optional_number;
+use ch09_common::executor::{yield_now, Executor};
+
+// The original's three numbers: the first costs about 49 million divisions.
+const BIG: u64 = 9_637_529_763_296_797;
+const SMALL: [u64; 2] = [427_920_331, 157];
+const DIVISIONS_PER_TURN: u64 = 100_000;
+
+const USAGE: &str = "\
+usage: ch09_primes [BIG]
+
+Checks BIG (default 9637529763296797), 427920331 and 157 for primality as three tasks on
+one thread, first without giving way and then giving way every 100000 divisions, and
+prints when each check starts and ends. BIG is a whole number from 2 to 10^17.
+";
+
+// ANCHOR: is_prime
+/// Trial division by 2 and the odd numbers up to the square root. With `turn` set, the
+/// check gives way to the other tasks after every `turn` divisions.
+async fn is_prime(n: u64, turn: Option<u64>) -> (bool, u64) {
+    let mut yields = 0;
+    if n < 2 {
+        return (false, yields);
+    }
+    if n.is_multiple_of(2) {
+        return (n == 2, yields);
+    }
+    let mut divisor = 3;
+    let mut divisions_this_turn = 0;
+    while divisor * divisor <= n {
+        if n.is_multiple_of(divisor) {
+            return (false, yields);
+        }
+        divisor += 2;
+        divisions_this_turn += 1;
+        if turn == Some(divisions_this_turn) {
+            divisions_this_turn = 0;
+            yields += 1;
+            yield_now().await;
+        }
+    }
+    (true, yields)
+}
+// ANCHOR_END: is_prime
+
+// ANCHOR: run
+/// Runs one check per number as tasks on a fresh single-threaded executor.
+fn check_all(numbers: &[u64], turn: Option<u64>) {
+    let mut executor = Executor::new();
+    for &n in numbers {
+        executor.spawn(async move {
+            println!("  checking {n}");
+            let (prime, yields) = is_prime(n, turn).await;
+            let verdict = if prime { "is prime" } else { "is not prime" };
+            println!("  {n} {verdict} (gave way {yields} times)");
+        });
+    }
+    executor.run();
+}
+// ANCHOR_END: run
+
+fn main() -> ExitCode {
+    let big = match optional_number(USAGE, BIG, 2, 100_000_000_000_000_000) {
+        Ok(big) => big,
+        Err(status) => return status,
+    };
+    let numbers = [big, SMALL[0], SMALL[1]];
+    // ANCHOR: main
+    println!("without giving way:");
+    let start = Instant::now();
+    check_all(&numbers, None);
+    println!("  took {:.3} s", start.elapsed().as_secs_f64());
+
+    println!("giving way every {DIVISIONS_PER_TURN} divisions:");
+    let start = Instant::now();
+    check_all(&numbers, Some(DIVISIONS_PER_TURN));
+    println!("  took {:.3} s", start.elapsed().as_secs_f64());
+    // ANCHOR_END: main
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,113 @@
+"""Chapter 5's experiment in Python: ten requests that each take 200 ms, one after another and
+then one thread per request, with urllib.request against a ThreadingHTTPServer of the
+program's own on 127.0.0.1, on a port the operating system picks. Standard library only;
+Python 3.11 or newer."""
+
+import argparse
+import http.server
+import re
+import threading
+import time
+import urllib.error
+import urllib.request
+
+REQUESTS = 10
+DELAY_MS = 200
+MAX_DELAY_MS = 10_000
+STATUS_PATH = re.compile(r"^/status/(\d{3})(?:\?delay_ms=(\d+))?$")
+
+
+class SlowHandler(http.server.BaseHTTPRequestHandler):
+    """GET /status/CODE?delay_ms=N: answers CODE after N milliseconds; anything else, 400."""
+
+    def do_GET(self) -> None:
+        match = STATUS_PATH.match(self.path)
+        code = int(match.group(1)) if match else 0
+        delay_ms = int(match.group(2) or 0) if match else 0
+        if not (200 <= code <= 599 and delay_ms <= MAX_DELAY_MS):
+            self.answer(400, f"400 Bad Request: expected /status/CODE?delay_ms=N, not {self.path}\n")
+            return
+        time.sleep(delay_ms / 1000)  # the slow site
+        self.answer(code, f"{code} after {delay_ms} ms\n")
+
+    def answer(self, code: int, text: str) -> None:
+        body = text.encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # quiet: the program prints its own report
+
+
+class Server(http.server.ThreadingHTTPServer):
+    # The default backlog of 5 is too short for many connections arriving at once.
+    request_queue_size = 128
+
+
+def fetch(url: str) -> int:
+    """The status code of a GET, or 0 with a line on why it failed."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError as error:
+        print(f"  {url}: {error}")
+        return 0
+
+
+# ANCHOR: threads
+def one_thread_each(urls: list[str]) -> list[int]:
+    results = [0] * len(urls)
+
+    def work(i: int) -> None:
+        results[i] = fetch(urls[i])
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(urls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+# ANCHOR_END: threads
+
+
+def report(label: str, results: list[int], took: float) -> None:
+    ok = results.count(200)
+    print(f"{label:>17}: {took:.3f} s, {ok} of {len(results)} answered 200")
+
+
+def main() -> None:
+    argparse.ArgumentParser(
+        description="Ten requests that each take 200 ms, one after another and then one "
+        "thread per request, against a local ThreadingHTTPServer."
+    ).parse_args()
+    server = Server(("127.0.0.1", 0), SlowHandler)
+    serving = threading.Thread(target=server.serve_forever)
+    serving.start()
+    port = server.server_address[1]
+    urls = [f"http://127.0.0.1:{port}/status/200?delay_ms={DELAY_MS}"] * REQUESTS
+    print(f"{REQUESTS} requests, each answered after {DELAY_MS} ms")
+
+    start = time.perf_counter()
+    results = [fetch(url) for url in urls]
+    one_by_one = time.perf_counter() - start
+    report("one after another", results, one_by_one)
+
+    start = time.perf_counter()
+    results = one_thread_each(urls)
+    together = time.perf_counter() - start
+    report("one thread each", results, together)
+
+    print(f"speedup: {one_by_one / together:.2f}x")
+    server.shutdown()
+    serving.join()
+    server.server_close()
+
+
+if __name__ == "__main__":
+    main()
