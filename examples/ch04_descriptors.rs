@@ -5,10 +5,15 @@ use std::process::ExitCode;
 
 const USAGE: &str = "\
 usage: ch04_descriptors
+       ch04_descriptors --room LIMIT [FD...]
 
-Lowers this process's soft limit on open files to 64, opens files and keeps
-them until the system refuses, then opens 640 files, dropping each one.
-Unix only (Linux, macOS, the BSDs); elsewhere it says so and exits.
+Lowers this process's soft limit on open files so that exactly 60 more fit,
+opens files and keeps them until the system refuses, then opens 600 files,
+dropping each one. Unix only (Linux, macOS, the BSDs); elsewhere it says so
+and exits.
+
+With --room it opens nothing: it prints how many more files a process that
+has the descriptors FD... open can open under a soft limit of LIMIT.
 ";
 
 // Room for this many more open files: small, so that running out takes a moment.
@@ -18,10 +23,20 @@ const ROOM: u64 = 60;
 #[cfg(unix)]
 const REOPENS: u64 = 10 * ROOM;
 
+/// What the command line asks for.
+enum Mode {
+    /// Run out of descriptors, on this process.
+    Run,
+    /// Only compute the room below `limit` with the descriptors `open` in use.
+    Room { limit: u64, open: Vec<u64> },
+}
+
 #[cfg(unix)]
 fn main() -> ExitCode {
-    if let Err(status) = no_arguments(USAGE) {
-        return status;
+    match parse_args() {
+        Ok(Mode::Run) => {}
+        Ok(Mode::Room { limit, open }) => return print_room(limit, &open),
+        Err(status) => return status,
     }
     match run() {
         Ok(()) => ExitCode::SUCCESS,
@@ -34,8 +49,10 @@ fn main() -> ExitCode {
 
 #[cfg(not(unix))]
 fn main() -> ExitCode {
-    if let Err(status) = no_arguments(USAGE) {
-        return status;
+    match parse_args() {
+        Ok(Mode::Run) => {}
+        Ok(Mode::Room { limit, open }) => return print_room(limit, &open),
+        Err(status) => return status,
     }
     println!("this system has no Unix limit on open descriptors to lower; nothing to show");
     ExitCode::SUCCESS
@@ -111,38 +128,73 @@ fn open_descriptors() -> Result<Vec<u64>, String> {
     Ok(open)
 }
 
-/// The smallest soft limit that leaves exactly `room` free descriptor numbers below
-/// it: a new descriptor always takes the lowest free number, and an open fails when
-/// that number would reach the limit.
+/// How many more files fit under a soft limit of `limit` when the descriptors `open`
+/// (each listed once) are in use: a new descriptor always takes the lowest free
+/// number, and an open fails when that number would reach the limit, so only the
+/// free numbers below the limit count.
+fn room_below(limit: u64, open: &[u64]) -> u64 {
+    let used_below = open.iter().filter(|&&fd| fd < limit).count() as u64;
+    limit - used_below
+}
+
+/// The smallest soft limit that leaves exactly `room` free descriptor numbers below it.
 #[cfg(unix)]
 fn limit_leaving_room(open: &[u64], room: u64) -> u64 {
     let mut limit = room;
-    let used_below = |limit: u64| open.iter().filter(|&&fd| fd < limit).count() as u64;
-    while limit - used_below(limit) < room {
+    while room_below(limit, open) < room {
         limit += 1;
     }
     limit
 }
 // ANCHOR_END: count
 
-// The command line, the same in every program of the book that takes no arguments:
-// `--help` prints the usage, anything else is refused with exit status 2.
-fn no_arguments(usage: &str) -> Result<(), ExitCode> {
+/// `--room LIMIT [FD...]`: the computation alone, for descriptors and a limit you choose.
+fn print_room(limit: u64, open: &[u64]) -> ExitCode {
+    println!(
+        "descriptors {open:?} open, soft limit {limit}: room for {} more",
+        room_below(limit, open)
+    );
+    ExitCode::SUCCESS
+}
+
+/// Reads the command line: nothing (run out of descriptors), `--room LIMIT [FD...]`, or
+/// `--help`. Anything else gets a one-line error and exit status 2.
+fn parse_args() -> Result<Mode, ExitCode> {
     quiet_on_closed_pipe();
-    match std::env::args_os().nth(1) {
-        None => Ok(()),
-        Some(flag) if flag == "--help" || flag == "-h" => {
-            print!("{usage}");
-            Err(ExitCode::SUCCESS)
-        }
-        Some(other) => {
-            eprintln!(
-                "error: unexpected argument `{}` (try --help)",
-                other.to_string_lossy()
-            );
-            Err(ExitCode::from(2))
+    let refuse = |message: String| {
+        eprintln!("error: {message} (try --help)");
+        ExitCode::from(2)
+    };
+    let mut args = std::env::args_os().skip(1);
+    let Some(first) = args.next() else {
+        return Ok(Mode::Run);
+    };
+    if first == "--help" || first == "-h" {
+        print!("{USAGE}");
+        return Err(ExitCode::SUCCESS);
+    }
+    if first != "--room" {
+        let first = first.to_string_lossy();
+        return Err(refuse(format!("unexpected argument `{first}`")));
+    }
+    let mut numbers = Vec::new();
+    for arg in args {
+        match arg.to_str().and_then(|text| text.parse::<u64>().ok()) {
+            Some(number) => numbers.push(number),
+            None => {
+                let arg = arg.to_string_lossy();
+                return Err(refuse(format!("`{arg}` is not a whole number")));
+            }
         }
     }
+    let Some((&limit, open)) = numbers.split_first() else {
+        return Err(refuse("--room needs a LIMIT".to_string()));
+    };
+    // A descriptor is open or not: the same number twice counts once.
+    let mut open = open.to_vec();
+    open.sort_unstable();
+    open.dedup();
+    Ok(Mode::Room { limit, open })
 }
 
 /// `println!` panics when standard output is a pipe whose reader has gone (`| head`);

@@ -36,7 +36,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         let url = server.url(&format!("/status/200?delay_ms={delay}"));
         handles.push(thread::spawn(move || {
             let status = agent.get(&url).call().map(|r| r.status().as_u16());
-            // After the deadline nobody receives; the send fails, and that is fine.
+            // After the deadline main drops the receiver; the send fails, and that is fine.
             let _ = results.send((delay, status.map_err(|e| e.to_string())));
         }));
     }
@@ -63,8 +63,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         start.elapsed().as_secs_f64(),
         DELAYS_MS.len()
     );
-    // Dropping a JoinHandle detaches its thread: nobody will wait for it, and when main
-    // returns the process ends, with that thread in it.
+    // Nobody will receive any more, and nobody will wait for the threads: dropping a
+    // JoinHandle detaches its thread, and when main returns the process ends, with that
+    // thread in it.
+    drop(arrivals);
     drop(handles);
     // ANCHOR_END: deadline
     server.stop()?;

@@ -26,10 +26,11 @@ both times and the speedup.
 // ANCHOR: fetch
 /// GETs one URL and returns its status code, or the error as a line of text.
 fn fetch(agent: &Agent, url: &str) -> Result<u16, String> {
-    match agent.get(url).call() {
-        Ok(response) => Ok(response.status().as_u16()),
-        Err(error) => Err(format!("{url}: {error}")),
-    }
+    let failed = |error: ureq::Error| format!("{url}: {error}");
+    let mut response = agent.get(url).call().map_err(failed)?;
+    // Only a body read to its end hands the connection back to the agent for reuse.
+    response.body_mut().read_to_string().map_err(failed)?;
+    Ok(response.status().as_u16())
 }
 // ANCHOR_END: fetch
 

@@ -65,6 +65,8 @@ fn main() -> ExitCode {
     });
     let numbers = pool.into_inner().expect("no worker panics").numbers;
     assert_eq!(numbers, [190], "one number, the sum, is left");
+    // Each addition takes two numbers and puts back one, in whatever order the workers go.
+    assert_eq!(additions, 20 - 1, "additions != n - 1");
     println!("sum: {}", numbers[0]);
     println!("additions: {additions} (n - 1 for n = 20, as in the rounds)");
     // ANCHOR_END: main

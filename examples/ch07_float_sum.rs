@@ -53,7 +53,7 @@ fn in_pieces(values: &[f64], pieces: usize) -> f64 {
 
 // ANCHOR: cures
 /// Pairwise summation: the two halves summed recursively, then added. Each value takes
-/// part in about log2(n) additions instead of up to n, and so does its rounding error.
+/// part in about log2(n) additions instead of up to n - 1, and so does its rounding error.
 fn pairwise(values: &[f64]) -> f64 {
     if values.len() <= 16 {
         return values.iter().sum();
@@ -143,7 +143,8 @@ fn main() -> ExitCode {
 
     // Rayon's own `sum` splits where its scheduler chooses, so its result may change from
     // run to run. What holds for every order of additions: the error is at most
-    // (n - 1) * u * (sum of |x|), where u = 2^-53 is the unit roundoff.
+    // (n - 1) * u * (sum of |x|), to first order, where u = 2^-53 is the unit roundoff.
+    // Every value is positive, so the sum of |x| is the exact sum.
     let bound = (COUNT - 1) as f64 * f64::EPSILON / 2.0 * exact;
     let runs: Vec<f64> = (0..20).map(|_| values.par_iter().sum::<f64>()).collect();
     let within = runs.iter().all(|sum| (sum - exact).abs() <= bound);

@@ -13,8 +13,9 @@ use rayon::{ThreadPool, ThreadPoolBuilder};
 
 const DEFAULT_MIB: usize = 64;
 const MAX_MIB: usize = 4096;
-/// The small array: 128 KiB, too large for a level-1 cache but well inside the level-2
-/// cache of each core of any recent x86 or ARM processor.
+/// The small array: 128 KiB, larger than most level-1 data caches but well inside the
+/// level-2 cache of a recent x86 or ARM processor, so that each core reads it from a
+/// cache close to it and not from memory.
 const CACHED_BYTES: usize = 128 * 1024;
 const MIB: usize = 1024 * 1024;
 

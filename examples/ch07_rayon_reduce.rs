@@ -93,7 +93,8 @@ fn main() -> ExitCode {
         .reduce(String::new, |left, right| left + &right);
     println!("letters: {letters}");
 
-    // The same on a million pieces, which rayon certainly splits between threads.
+    // The same on a million one-letter strings: enough for rayon to cut the range into
+    // many pieces and share them between its threads.
     let parallel: String = (0..1_000_000u32)
         .into_par_iter()
         .map(|n| char::from(b'a' + (n % 26) as u8).to_string())

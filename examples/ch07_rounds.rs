@@ -17,10 +17,11 @@ const MAX_COUNT: u64 = 2000;
 // ANCHOR: round
 /// One round: a thread for each pair of neighbours adds them and sends the sum back on a
 /// channel, tagged with its place; a number without a partner goes on to the next round.
-/// Returns the next round's numbers, in order.
-fn round(number: usize, values: &[u64], print: bool) -> Vec<u64> {
+/// Returns the next round's numbers, in order, and how many threads the round started.
+fn round(round_number: usize, values: &[u64], print: bool) -> (Vec<u64>, usize) {
     let (sender, receiver) = mpsc::channel();
     let mut next = vec![0; values.len().div_ceil(2)];
+    let mut started = 0;
     thread::scope(|scope| {
         for (place, pair) in values.chunks(2).enumerate() {
             match *pair {
@@ -29,14 +30,15 @@ fn round(number: usize, values: &[u64], print: bool) -> Vec<u64> {
                     scope.spawn(move || {
                         let sum = a + b;
                         if print {
-                            println!("round {number}, thread {place}: {a} + {b} = {sum}");
+                            println!("round {round_number}, thread {place}: {a} + {b} = {sum}");
                         }
                         sender.send((place, sum)).expect("main holds the receiver");
                     });
+                    started += 1;
                 }
                 [odd] => {
                     if print {
-                        println!("round {number}, no partner: {odd} waits");
+                        println!("round {round_number}, no partner: {odd} waits");
                     }
                     next[place] = odd;
                 }
@@ -49,7 +51,7 @@ fn round(number: usize, values: &[u64], print: bool) -> Vec<u64> {
             next[place] = sum;
         }
     });
-    next
+    (next, started)
 }
 
 /// Reduces `values` in rounds until one number is left; returns it, the round count and
@@ -59,9 +61,9 @@ fn reduce_in_rounds(mut values: Vec<u64>, print: bool) -> (u64, usize, usize) {
     let mut threads = 0;
     while values.len() > 1 {
         rounds += 1;
-        // `round` starts a thread for each full pair.
-        threads += values.len() / 2;
-        values = round(rounds, &values, print);
+        let (next, started) = round(rounds, &values, print);
+        values = next;
+        threads += started;
         if print {
             println!("after round {rounds}: {values:?}");
         }

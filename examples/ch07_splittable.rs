@@ -70,6 +70,7 @@ fn main() -> ExitCode {
         sequential_and_split(&letters, |a, b| a + &b),
     );
     let (sequential, split) = sequential_and_split(&letters, |a, b| a + &b);
+    // Every letter is one byte, so the first CUT bytes are the left piece's result.
     let (left, right) = split.split_at(CUT);
     show(
         "same, pieces swapped",

@@ -189,8 +189,11 @@ fn main() -> ExitCode {
     // A child started by `run_child`: `--measure KIND N`.
     if let [flag, kind, count] = arguments().as_slice() {
         if flag == MEASURE {
-            let Ok(count) = count.parse::<usize>() else {
-                return fail(&format!("bad count `{count}`"));
+            // The same bounds as for N: a child asked for more threads than the system allows
+            // must say so, not panic or exhaust the machine.
+            let count = match count.parse::<u64>() {
+                Ok(n) if (1..=MOST).contains(&n) => n as usize,
+                _ => return fail(&format!("bad count `{count}`, expected 1 to {MOST}")),
             };
             return match measure(kind, count) {
                 Ok(()) => ExitCode::SUCCESS,

@@ -47,10 +47,14 @@ class Server(http.server.ThreadingHTTPServer):
     request_queue_size = 128
 
 
+# No proxy from the environment (http_proxy): the requests stay on 127.0.0.1.
+DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def fetch(url: str) -> int:
     """The status code of a GET, or 0 with a line on why it failed."""
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with DIRECT.open(url, timeout=10) as response:
             response.read()
             return response.status
     except urllib.error.HTTPError as error:
@@ -89,24 +93,27 @@ def main() -> None:
     server = Server(("127.0.0.1", 0), SlowHandler)
     serving = threading.Thread(target=server.serve_forever)
     serving.start()
-    port = server.server_address[1]
-    urls = [f"http://127.0.0.1:{port}/status/200?delay_ms={DELAY_MS}"] * REQUESTS
-    print(f"{REQUESTS} requests, each answered after {DELAY_MS} ms")
+    # The serving thread is not a daemon: stop it whatever happens, or the program never ends.
+    try:
+        port = server.server_address[1]
+        urls = [f"http://127.0.0.1:{port}/status/200?delay_ms={DELAY_MS}"] * REQUESTS
+        print(f"{REQUESTS} requests, each answered after {DELAY_MS} ms")
 
-    start = time.perf_counter()
-    results = [fetch(url) for url in urls]
-    one_by_one = time.perf_counter() - start
-    report("one after another", results, one_by_one)
+        start = time.perf_counter()
+        results = [fetch(url) for url in urls]
+        one_by_one = time.perf_counter() - start
+        report("one after another", results, one_by_one)
 
-    start = time.perf_counter()
-    results = one_thread_each(urls)
-    together = time.perf_counter() - start
-    report("one thread each", results, together)
+        start = time.perf_counter()
+        results = one_thread_each(urls)
+        together = time.perf_counter() - start
+        report("one thread each", results, together)
 
-    print(f"speedup: {one_by_one / together:.2f}x")
-    server.shutdown()
-    serving.join()
-    server.server_close()
+        print(f"speedup: {one_by_one / together:.2f}x")
+    finally:
+        server.shutdown()
+        serving.join()
+        server.server_close()
 
 
 if __name__ == "__main__":

@@ -47,11 +47,12 @@ impl Server {
             .enable_all()
             .build()?;
         let listener = {
-            // A tokio socket must be made inside its runtime.
+            // `listen` registers the socket with the runtime's I/O driver: enter it first.
             let _inside = runtime.enter();
             let socket = tokio::net::TcpSocket::new_v4()?;
-            socket.bind(SocketAddr::from(([127, 0, 0, 1], 0)))?; // port 0: any free port
-                                                                 // Room for hundreds of connections arriving at once (std's listeners allow 128).
+            // Port 0: the operating system picks any free port.
+            socket.bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+            // Room for hundreds of connections arriving at once (std's listeners allow 128).
             socket.listen(1024)?
         };
         let addr = listener.local_addr()?;
@@ -68,7 +69,8 @@ impl Server {
                 runtime.block_on(async move {
                     axum::serve(listener, app)
                         .with_graceful_shutdown(async move {
-                            // An error means the Server was dropped: stop then too.
+                            // Ok: `stop` or `drop` asked. Err: the sender is gone unsent,
+                            // so nobody could ask any more; stop then too.
                             let _ = stop_asked.await;
                             // Cut short the requests still waiting out their delay, so that
                             // the graceful shutdown, which lets them finish, ends at once.

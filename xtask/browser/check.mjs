@@ -912,8 +912,10 @@ async function lightPass(browser, visits) {
     if (runnablePage) {
         await checkRunButton(browser, runnablePage);
         progress(`Run button checked on ${runnablePage}, online (a stand-in Playground) and offline`);
-    } else if (!SELECTION || visits.some(v => chapterPage(v) && v.path !== 'index.html' && v.path !== '404.html')) {
-        problem('Run buttons', 'no listing of the checked pages got a Run button');
+    } else if (!SELECTION) {
+        // The whole book has Playground-runnable listings; one chapter may have none (chapter
+        // 5's all need ureq and axum), so a selection is not held to this.
+        problem('Run buttons', 'no listing of the book got a Run button');
     }
 
     await context.close();
