@@ -1,0 +1,199 @@
+//! A graceful shutdown: on a CancellationToken the server stops accepting, tells idle
+//! connections goodbye, lets requests under way finish within a deadline, cuts off the rest,
+//! and ends. Four clients show what each kind of connection sees.
+
+mod ch11_common;
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinSet;
+use tokio::time::{sleep, timeout, Instant};
+use tokio_util::codec::{Framed, LinesCodec, LinesCodecError};
+use tokio_util::sync::CancellationToken;
+
+use ch11_common::cli::no_arguments;
+
+const USAGE: &str = "\
+usage: ch11_shutdown
+
+Starts a server on 127.0.0.1 (a free port) whose command `WORK ms` takes that long; three
+clients connect (one idle, one with 300 ms of work under way, one with 5000 ms), then the
+server shuts down gracefully with a deadline of 1 s, and a fourth client tries to connect.
+Prints what the server and each client saw.
+";
+
+const DEADLINE: Duration = Duration::from_secs(1);
+
+type Lines = Framed<TcpStream, LinesCodec>;
+
+// ANCHOR: connection
+/// One connection: `WORK ms` is acknowledged at once and answered when done. Between
+/// commands the connection also watches `stop`; work under way is not interrupted by it.
+async fn connection(stream: TcpStream, stop: CancellationToken) -> Result<(), LinesCodecError> {
+    let mut lines = Framed::new(stream, LinesCodec::new_with_max_length(64));
+    loop {
+        let line = tokio::select! {
+            _ = stop.cancelled() => {
+                lines.send("BYE the server is shutting down").await?;
+                return Ok(());
+            }
+            line = lines.next() => line, // cancel safe: a half-read line stays in `lines`
+        };
+        let Some(line) = line.transpose()? else {
+            return Ok(()); // the client closed the connection
+        };
+        match line.strip_prefix("WORK ").map(str::parse::<u64>) {
+            Some(Ok(ms)) => {
+                lines.send(format!("OK working {ms} ms")).await?;
+                sleep(Duration::from_millis(ms)).await; // stands for real work
+                lines.send(format!("DONE {ms} ms")).await?;
+            }
+            _ => {
+                lines
+                    .send("ERR the command is WORK followed by milliseconds")
+                    .await?
+            }
+        }
+    }
+}
+// ANCHOR_END: connection
+
+// ANCHOR: server
+async fn server(listener: TcpListener, stop: CancellationToken, closed: oneshot::Sender<()>) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => break,
+            accepted = listener.accept() => {
+                if let Ok((stream, _peer)) = accepted {
+                    connections.spawn(connection(stream, stop.clone()));
+                }
+            }
+        }
+    }
+    // 1. Stop accepting: with the listener gone, a new client is refused by the system.
+    drop(listener);
+    let _ = closed.send(());
+    let start = Instant::now();
+    println!(
+        "server: stopped accepting; {} connections open, waiting up to {} s",
+        connections.len(),
+        DEADLINE.as_secs()
+    );
+    // 2. Let the open connections finish, within the deadline.
+    let mut finished = 0;
+    let waited = timeout(DEADLINE, async {
+        while connections.join_next().await.is_some() {
+            finished += 1;
+        }
+    })
+    .await;
+    // 3. Cut off the rest: `shutdown` aborts the tasks and waits until they are gone.
+    let cut_off = connections.len();
+    connections.shutdown().await;
+    println!(
+        "server: {finished} finished, {cut_off} cut off {}",
+        if waited.is_ok() {
+            "(none left at the deadline)"
+        } else {
+            "at the deadline"
+        }
+    );
+    println!(
+        "server: stopped {:.3} s after the signal",
+        start.elapsed().as_secs_f64()
+    );
+}
+// ANCHOR_END: server
+
+// ANCHOR: clients
+/// Connects, sends `WORK ms`, reports when the work is under way, then prints everything
+/// the server says until it closes the connection.
+async fn client(
+    addr: SocketAddr,
+    name: &str,
+    ms: u64,
+    ready: mpsc::Sender<()>,
+) -> std::io::Result<()> {
+    let start = Instant::now();
+    let mut lines: Lines = Framed::new(TcpStream::connect(addr).await?, LinesCodec::new());
+    let failed = |error: LinesCodecError| std::io::Error::other(error);
+    lines.send(format!("WORK {ms}")).await.map_err(failed)?;
+    let mut announced = false;
+    while let Some(line) = lines.next().await {
+        let line = line.map_err(failed)?;
+        println!(
+            "{name}: got {line:?} at {:.3} s",
+            start.elapsed().as_secs_f64()
+        );
+        // Under way: acknowledged, or for no work at all, already done.
+        let under_way = line.starts_with(if ms == 0 { "DONE" } else { "OK" });
+        if under_way && !announced {
+            announced = true;
+            let _ = ready.send(()).await;
+        }
+    }
+    println!(
+        "{name}: the server closed the connection at {:.3} s",
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+// ANCHOR_END: clients
+
+// ANCHOR: main
+async fn run() -> std::io::Result<()> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let stop = CancellationToken::new();
+    let (closed, listener_closed) = oneshot::channel();
+    let server = tokio::spawn(server(listener, stop.clone(), closed));
+
+    let (ready, mut all_ready) = mpsc::channel(3);
+    let mut clients = JoinSet::new();
+    for (name, ms) in [("idle", 0), ("busy", 300), ("stuck", 5000)] {
+        clients.spawn(client(addr, name, ms, ready.clone()));
+    }
+    drop(ready);
+    for _ in 0..3 {
+        all_ready.recv().await; // every client is connected and its request under way
+    }
+    println!("main: asking the server to shut down");
+    stop.cancel();
+
+    listener_closed
+        .await
+        .expect("the server ended without closing its listener");
+    match TcpStream::connect(addr).await {
+        Ok(_) => println!("late: connected (unexpected)"),
+        Err(error) if error.kind() == std::io::ErrorKind::ConnectionRefused => {
+            println!("late: connection refused")
+        }
+        Err(error) => println!("late: {error}"),
+    }
+    while let Some(ended) = clients.join_next().await {
+        ended.expect("a client panicked")?;
+    }
+    server.await.expect("the server panicked");
+    Ok(())
+}
+// ANCHOR_END: main
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    if let Err(status) = no_arguments(USAGE) {
+        return status;
+    }
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
