@@ -104,6 +104,12 @@ async fn chatter(
         .map_err(failed)?;
     for _ in 0..others {
         match lines.next().await.transpose().map_err(failed)? {
+            // The relay must not send a client its own line back.
+            Some(line) if line.starts_with(&format!("{name}: ")) => {
+                return Err(std::io::Error::other(format!(
+                    "{name} got its own line back"
+                )));
+            }
             Some(line) => println!("{name} received {line:?}"),
             None => return Err(std::io::Error::other("the relay closed")),
         }

@@ -1,6 +1,6 @@
 //! Exercise: messages that may hold any bytes, newlines included, framed by a length prefix
 //! with tokio-util's LengthDelimitedCodec instead of by newlines; a frame over the limit is
-//! refused without the server reading it into memory.
+//! refused on its length prefix, before the server waits for its body.
 
 mod ch11_common;
 

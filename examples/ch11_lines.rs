@@ -56,7 +56,9 @@ async fn client(addr: SocketAddr, name: &str, lines: &[&[u8]]) -> std::io::Resul
 fn shown(line: &[u8]) -> String {
     match std::str::from_utf8(line) {
         Ok(text) if text.len() > MAX_LINE => {
-            format!("{}... ({} bytes)", &text[..16], text.len())
+            // The first 16 characters, not bytes: a byte slice could cut a character in two.
+            let start: String = text.chars().take(16).collect();
+            format!("{start}... ({} bytes)", text.len())
         }
         Ok(text) => text.to_owned(),
         Err(_) => format!("{} (not UTF-8)", line.escape_ascii()),

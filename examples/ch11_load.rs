@@ -65,10 +65,13 @@ async fn client(addr: SocketAddr, id: usize, requests: usize) -> std::io::Result
 // ANCHOR_END: client
 
 // ANCHOR: percentile
-/// The latency below which `p` percent of the requests fall (nearest rank); `sorted` is in
-/// increasing order and not empty.
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let rank = (p / 100.0 * sorted.len() as f64).ceil() as usize;
+/// The latency that `p` percent of the requests did not exceed, by nearest rank: the
+/// smallest latency with at least `p` percent of them at or below it. `sorted` is in
+/// increasing order and not empty; `p` is a whole percentage, from 1 to 100.
+fn percentile(sorted: &[Duration], p: usize) -> Duration {
+    // The rank is ceil(p * n / 100), in whole numbers: with floating point, 7 / 100 * 100
+    // comes out as 7.000000000000001, and its ceiling would be one rank too far.
+    let rank = (p * sorted.len()).div_ceil(100);
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 // ANCHOR_END: percentile
@@ -107,8 +110,8 @@ async fn run(clients: usize, requests: usize) -> std::io::Result<()> {
     );
     println!(
         "latency: p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
-        ms(percentile(&latencies, 50.0)),
-        ms(percentile(&latencies, 99.0)),
+        ms(percentile(&latencies, 50)),
+        ms(percentile(&latencies, 99)),
         ms(latencies[latencies.len() - 1])
     );
     Ok(())

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 use tokio::time::{sleep, timeout, Instant};
 use tokio_util::codec::{Framed, LinesCodec, LinesCodecError};
@@ -112,19 +112,20 @@ async fn server(listener: TcpListener, stop: CancellationToken, closed: oneshot:
 // ANCHOR_END: server
 
 // ANCHOR: clients
-/// Connects, sends `WORK ms`, reports when the work is under way, then prints everything
-/// the server says until it closes the connection.
+/// Connects, sends `WORK ms`, reports on `ready` when the work is under way, then prints
+/// everything the server says until it closes the connection. A client that fails drops
+/// `ready` unsent, so main never waits for it in vain.
 async fn client(
     addr: SocketAddr,
     name: &str,
     ms: u64,
-    ready: mpsc::Sender<()>,
+    ready: oneshot::Sender<()>,
 ) -> std::io::Result<()> {
     let start = Instant::now();
     let mut lines: Lines = Framed::new(TcpStream::connect(addr).await?, LinesCodec::new());
     let failed = |error: LinesCodecError| std::io::Error::other(error);
     lines.send(format!("WORK {ms}")).await.map_err(failed)?;
-    let mut announced = false;
+    let mut ready = Some(ready);
     while let Some(line) = lines.next().await {
         let line = line.map_err(failed)?;
         println!(
@@ -133,9 +134,8 @@ async fn client(
         );
         // Under way: acknowledged, or for no work at all, already done.
         let under_way = line.starts_with(if ms == 0 { "DONE" } else { "OK" });
-        if under_way && !announced {
-            announced = true;
-            let _ = ready.send(()).await;
+        if let Some(ready) = ready.take_if(|_| under_way) {
+            let _ = ready.send(());
         }
     }
     println!(
@@ -154,14 +154,17 @@ async fn run() -> std::io::Result<()> {
     let (closed, listener_closed) = oneshot::channel();
     let server = tokio::spawn(server(listener, stop.clone(), closed));
 
-    let (ready, mut all_ready) = mpsc::channel(3);
     let mut clients = JoinSet::new();
+    let mut under_way = Vec::new();
     for (name, ms) in [("idle", 0), ("busy", 300), ("stuck", 5000)] {
-        clients.spawn(client(addr, name, ms, ready.clone()));
+        let (ready, is_ready) = oneshot::channel();
+        clients.spawn(client(addr, name, ms, ready));
+        under_way.push(is_ready);
     }
-    drop(ready);
-    for _ in 0..3 {
-        all_ready.recv().await; // every client is connected and its request under way
+    for is_ready in under_way {
+        // Ok: that client's request is under way. Err: the client failed first, and its
+        // error comes out when the clients are joined below.
+        let _ = is_ready.await;
     }
     println!("main: asking the server to shut down");
     stop.cancel();

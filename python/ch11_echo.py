@@ -29,7 +29,8 @@ class EchoProtocol(asyncio.Protocol):
         self.echoed += len(data)
 
     def eof_received(self) -> bool:
-        # The client closed its writing side. Returning False lets the transport close ours.
+        # The client closed its writing side. Returning False tells the transport to close
+        # itself, once what it still buffers is sent; True would leave closing it to us.
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -45,6 +46,7 @@ async def client(port: int, ident: int) -> None:
     for n in range(1, 4):
         line = f"line {n} from client {ident}\n"
         writer.write(line.encode())
+        await writer.drain()  # wait while the transport's buffer is over its high-water mark
         echo = await reader.readline()
         print(f'client {ident}: sent "{line.rstrip()}", got "{echo.decode().rstrip()}"')
     writer.write_eof()  # close our writing side; we can still read
