@@ -49,7 +49,9 @@ pub fn adaptive_gaussian(gray: &GrayImage) -> GrayImage {
 
 /// The 11 weights of a Gaussian with sigma 2 (OpenCV's choice for an 11-pixel
 /// block), as whole numbers out of 1024 at the centre. Whole numbers make the
-/// blur, and so every checksum, the same on every machine.
+/// blur, and so every checksum, the same on every machine. (`exp` may differ in
+/// its last bit between platforms, but none of the 11 products lies near a half,
+/// so they round to the same whole numbers everywhere.)
 pub fn gaussian_weights() -> [u32; BLOCK_SIZE as usize] {
     let sigma = 0.3 * ((f64::from(BLOCK_SIZE) - 1.0) * 0.5 - 1.0) + 0.8;
     std::array::from_fn(|i| {
@@ -68,7 +70,9 @@ fn gaussian_mean(gray: &GrayImage) -> GrayImage {
     let pixels = gray.as_raw();
     let clamp = |i: usize, n: usize| i.saturating_sub(radius).min(n - 1);
 
-    // A row sum is at most 255 x 5038, so u32 holds it, in half the memory of u64.
+    // A row sum is at most 255 times the sum of the weights (5106), so u32 holds
+    // it, in half the memory of u64; the second pass multiplies by weights again
+    // and needs u64.
     let mut rows = vec![0u32; w * h];
     for y in 0..h {
         for x in 0..w {
