@@ -30,13 +30,13 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     // ANCHOR: errors
     let agent: Agent = Agent::config_builder()
-        .timeout_global(Some(Duration::from_millis(100)))
+        .timeout_global(Some(Duration::from_secs(1)))
         .build()
         .into();
     for path in [
         "/status/404",
         "/status/503",
-        "/status/200?delay_ms=300",
+        "/status/200?delay_ms=2000",
         "/status/abc",
     ] {
         println!("{path}: {}", outcome(agent.get(server.url(path)).call()));
