@@ -30,7 +30,7 @@ fn main() -> ExitCode {
     let target = env::var("TARGET").expect("cargo sets TARGET");
     let root = Path::new(&root_dir);
     // A directory is watched as a whole: a new page or example reruns this script.
-    for watched in ["src", "examples", "book.toml"] {
+    for watched in ["src", "examples", "book.toml", "Cargo.toml"] {
         println!("cargo:rerun-if-changed={watched}");
     }
 
@@ -43,6 +43,18 @@ fn main() -> ExitCode {
     };
     let expanded_dir = Path::new(&out_dir).join("pages");
     fs::create_dir_all(&expanded_dir).expect("OUT_DIR is writable");
+
+    // Examples that an output block runs with no arguments: that test runs the program and
+    // compares what it printed, so their listings' tests only check that cargo built them.
+    let run_by_outputs: std::collections::BTreeSet<String> = pages
+        .iter()
+        .filter_map(|page| bookkit::blocks::output_blocks(page).ok())
+        .flatten()
+        .filter_map(|block| match block.command {
+            bookkit::Command::Example { name, args, .. } if args.is_empty() => Some(name),
+            _ => None,
+        })
+        .collect();
 
     let mut problems: Vec<Problem> = Vec::new();
     let mut command_line = String::new();
@@ -85,9 +97,11 @@ fn main() -> ExitCode {
                             if listing.example.is_some() =>
                         {
                             // The block is the example's whole file: cargo has built that file
-                            // as the example, so the test runs cargo's build.
-                            let run = listing.kind == ListingKind::Run;
+                            // as the example, so the test runs cargo's build (unless an output
+                            // block already runs it exactly as this listing would).
                             let example = listing.example.as_deref().unwrap_or_default();
+                            let run = listing.kind == ListingKind::Run
+                                && !run_by_outputs.contains(example);
                             let _ = writeln!(
                                 listings,
                                 "#[test]\nfn {name}() {{\n    support::example_listing({place:?}, {example:?}, {run});\n}}\n",
@@ -129,6 +143,13 @@ fn main() -> ExitCode {
         match bookkit::blocks::output_blocks(page) {
             Ok(blocks) => {
                 for block in blocks {
+                    if let Some(problem) = features_problem(root, &block) {
+                        problems.push(Problem {
+                            page: page.path.clone(),
+                            line: block.line(),
+                            message: problem,
+                        });
+                    }
                     let _ = writeln!(
                         outputs,
                         "#[test]\nfn {}() {{\n    support::output({:?}, {});\n}}\n",
@@ -188,6 +209,24 @@ fn raw_string(text: &str) -> String {
         hashes.push('#');
     }
     format!("r{hashes}\"{text}\"{hashes}")
+}
+
+/// A block that runs an example shows `--features` exactly when Cargo.toml declares the
+/// example with `required-features`, and names those: the reader's command must build it.
+fn features_problem(root: &Path, block: &bookkit::OutputBlock) -> Option<String> {
+    let bookkit::Command::Example { name, features, .. } = &block.command else {
+        return None;
+    };
+    let required = match bookkit::run::required_features(root, name) {
+        Ok(required) => required,
+        Err(error) => return Some(format!("cannot read Cargo.toml: {error}")),
+    };
+    (features != &required).then(|| match &required {
+        Some(required) => {
+            format!("`{name}` needs `--features {required}` (its required-features in Cargo.toml)")
+        }
+        None => format!("`{name}` builds without features; the command must not name any"),
+    })
 }
 
 /// Examples follow `chNN_slug` so that a chapter's files share its prefix.

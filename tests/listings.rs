@@ -19,15 +19,36 @@ mod support {
     /// (the block, hidden lines shown, is the file), so the test runs cargo's build, from the
     /// book's folder as a reader would. Cargo resolves the crates it uses, so such a listing
     /// can use any of the book's dependencies and module folders such as `ch02_common/`.
+    ///
+    /// `run_it` is false for a listing that only compiles (`no_run`), and for an example that
+    /// an output block runs with no arguments: that test runs the same program and compares
+    /// what it printed, so running it here too would only spend time. A page that shows one
+    /// example in several pieces has several listings of one program, which run it once.
     // Unused only while no listing is a whole example.
     #[allow(dead_code)]
     pub fn example_listing(place: &str, example: &str, run_it: bool) {
+        use std::collections::HashMap;
+        use std::sync::{Arc, Mutex, OnceLock};
+        type Outcome = Arc<OnceLock<Result<bookkit::run::Run, String>>>;
+        static RUNS: Mutex<Option<HashMap<String, Outcome>>> = Mutex::new(None);
+
         let binary = built_example(example).unwrap_or_else(|e| panic!("{place}: {e}"));
         if !run_it {
             return;
         }
+        let once = RUNS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert_with(HashMap::new)
+            .entry(example.to_owned())
+            .or_default()
+            .clone();
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let result = run(Command::new(binary).current_dir(root), TIME_LIMIT)
+        let result = once
+            .get_or_init(|| {
+                run(Command::new(binary).current_dir(root), TIME_LIMIT).map_err(|e| e.to_string())
+            })
+            .clone()
             .unwrap_or_else(|e| panic!("{place}: cannot run {example}: {e}"));
         if result.timed_out {
             panic!(

@@ -28,6 +28,10 @@
 
     // --- Captions -------------------------------------------------------------------------
 
+    // Examples that build only with a Cargo feature (their required-features in Cargo.toml;
+    // the browser test checks that this list agrees).
+    const NEEDS_FEATURES = { ch12_parking_lot_detector: 'ch12-deadlock-detection' };
+
     function commandFor(file) {
         let m = file.match(/^examples\/compile_fail\/([A-Za-z0-9_]+)\.rs$/);
         if (m) {
@@ -39,7 +43,8 @@
         }
         m = file.match(/^examples\/([A-Za-z0-9_]+)\.rs$/);
         if (m) {
-            return { verb: 'Run it with', command: `cargo run --release --example ${m[1]}`, after: '.' };
+            const features = NEEDS_FEATURES[m[1]] ? `--features ${NEEDS_FEATURES[m[1]]} ` : '';
+            return { verb: 'Run it with', command: `cargo run --release ${features}--example ${m[1]}`, after: '.' };
         }
         // A file in a subfolder of examples/ (such as ch02_common/) is shared code, not a program.
         return null;

@@ -6,6 +6,7 @@ use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 
 use crate::include::{expand, Expanded};
 use crate::pages::{line_of, Page, Problem};
+use crate::run::COMPILE_FAIL_FEATURE;
 
 /// A fenced code block, as found in some text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -98,8 +99,14 @@ pub struct Listing {
 /// What a ```` ```console ```` block's command runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
-    /// `$ cargo run --release --example NAME [--] ARGS`
-    Example { name: String, args: Vec<String> },
+    /// `$ cargo run --release [--features FEATURES] --example NAME [--] ARGS`. `features`
+    /// is shown only for an example that Cargo.toml declares with `required-features`
+    /// (`run::required_features`), and must name exactly those.
+    Example {
+        name: String,
+        args: Vec<String>,
+        features: Option<String>,
+    },
     /// `$ rustc ARGS`, run from the book's root.
     Rustc { args: Vec<String> },
     /// `$ python3 python/chNN_slug.py [ARGS]`, run from the book's root: the Python way,
@@ -110,9 +117,6 @@ pub enum Command {
     /// feature builds. What it prints is rustc's error.
     CompileFailExample { name: String },
 }
-
-/// The feature that builds the compile-fail examples (and nothing else enables).
-pub const COMPILE_FAIL_FEATURE: &str = "compile-fail";
 
 /// How long a compile may take in the tests: a first `cargo check` with the book's crates
 /// checks all of them.
@@ -128,7 +132,7 @@ impl Command {
         example: impl FnOnce(&str) -> std::io::Result<std::path::PathBuf>,
     ) -> std::io::Result<std::process::Command> {
         let mut process = match self {
-            Command::Example { name, args } => {
+            Command::Example { name, args, .. } => {
                 let mut process = std::process::Command::new(example(name)?);
                 process.args(args);
                 process
@@ -151,7 +155,7 @@ impl Command {
                 process
             }
             Command::Python { script, args } => {
-                let mut process = std::process::Command::new(PYTHON);
+                let mut process = std::process::Command::new(crate::run::PYTHON);
                 // No __pycache__ folders in python/: the book's tree stays as committed.
                 process
                     .arg(script)
@@ -194,12 +198,6 @@ fn cargo_home() -> Option<String> {
     let home = home.canonicalize().unwrap_or(home);
     Some(home.to_string_lossy().trim_end_matches('/').to_owned())
 }
-
-/// The Python interpreter a `$ python3 ...` block runs.
-pub const PYTHON: &str = "python3";
-
-/// The oldest Python the book's programs are written for.
-pub const PYTHON_OLDEST: (u32, u32) = (3, 11);
 
 /// Which guarantee about line order a comparison relies on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -432,6 +430,18 @@ fn output_block(block: Block) -> Result<OutputBlock, String> {
     })
 }
 
+fn example_command(name: &str, rest: &[&str], features: Option<&str>) -> Command {
+    let rest = match rest {
+        ["--", args @ ..] => args,
+        args => args,
+    };
+    Command::Example {
+        name: name.to_owned(),
+        args: rest.iter().map(|s| (*s).to_owned()).collect(),
+        features: features.map(str::to_owned),
+    }
+}
+
 fn parse_command(line: &str) -> Result<Command, String> {
     if line.contains(['"', '\'', '|', '>', '<', '&', ';']) {
         return Err(format!(
@@ -441,14 +451,10 @@ fn parse_command(line: &str) -> Result<Command, String> {
     let words: Vec<&str> = line.split_whitespace().collect();
     match words.as_slice() {
         ["cargo", "run", "--release", "--example", name, rest @ ..] => {
-            let rest = match rest {
-                ["--", args @ ..] => args,
-                args => args,
-            };
-            Ok(Command::Example {
-                name: (*name).to_owned(),
-                args: rest.iter().map(|s| (*s).to_owned()).collect(),
-            })
+            Ok(example_command(name, rest, None))
+        }
+        ["cargo", "run", "--release", "--features", features, "--example", name, rest @ ..] => {
+            Ok(example_command(name, rest, Some(features)))
         }
         ["cargo", "check", "--quiet", "--example", name, "--features", feature]
             if *feature == COMPILE_FAIL_FEATURE =>
@@ -476,7 +482,8 @@ fn parse_command(line: &str) -> Result<Command, String> {
             })
         }
         _ => Err(format!(
-            "`{line}`: a console block shows `cargo run --release --example NAME [ARGS]`, \
+            "`{line}`: a console block shows `cargo run --release [--features F] --example \
+             NAME [ARGS]`, \
              `python3 python/chNN_slug.py [ARGS]`, `rustc ...` or `cargo check --quiet \
              --example NAME --features compile-fail`"
         )),
@@ -637,7 +644,8 @@ mod tests {
             outputs[0].command,
             Command::Example {
                 name: "ch01_x".into(),
-                args: vec!["3".into()]
+                args: vec!["3".into()],
+                features: None,
             }
         );
         assert_eq!(outputs[0].expected, "out\n");
@@ -670,7 +678,16 @@ mod tests {
             parse_command("cargo run --release --example x -- --help"),
             Ok(Command::Example {
                 name: "x".into(),
-                args: vec!["--help".into()]
+                args: vec!["--help".into()],
+                features: None,
+            })
+        );
+        assert_eq!(
+            parse_command("cargo run --release --features f --example x 3"),
+            Ok(Command::Example {
+                name: "x".into(),
+                args: vec!["3".into()],
+                features: Some("f".into()),
             })
         );
     }

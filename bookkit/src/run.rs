@@ -5,6 +5,15 @@ use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
+/// The Python interpreter a `$ python3 ...` block runs.
+pub const PYTHON: &str = "python3";
+
+/// The oldest Python the book's programs are written for.
+pub const PYTHON_OLDEST: (u32, u32) = (3, 11);
+
+/// The feature that builds the compile-fail examples (and nothing else enables).
+pub const COMPILE_FAIL_FEATURE: &str = "compile-fail";
+
 /// How long any listing or example may run in the tests before it counts as hung.
 pub const TIME_LIMIT: Duration = Duration::from_secs(100);
 
@@ -170,21 +179,25 @@ fn wait(child: &mut Child, limit: Duration) -> io::Result<(Option<i32>, bool)> {
 ///
 /// `cargo test` builds every example before it runs the tests; when only some tests were
 /// asked for, cargo may not have, so this builds them once (a no-op when they are fresh).
+///
+/// An example that Cargo.toml declares with `required-features` is built on its own, with
+/// those features, the first time it is asked for.
 pub fn built_example(name: &str) -> io::Result<std::path::PathBuf> {
-    use std::sync::OnceLock;
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
     static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
-    let built = BUILT.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--quiet", "--workspace", "--examples"])
-            .status()
-            .map_err(|e| e.to_string())?;
-        status
-            .success()
-            .then_some(())
-            .ok_or_else(|| format!("`cargo build --examples` failed: {status}"))
-    });
+    static FEATURED: Mutex<Option<HashMap<String, Result<(), String>>>> = Mutex::new(None);
+    let built = BUILT.get_or_init(|| cargo_build(&["--workspace", "--examples"]));
     built.clone().map_err(io::Error::other)?;
+    if let Some(features) = required_features(&std::env::current_dir()?, name)? {
+        let mut featured = FEATURED.lock().unwrap_or_else(|e| e.into_inner());
+        featured
+            .get_or_insert_with(HashMap::new)
+            .entry(name.to_owned())
+            .or_insert_with(|| cargo_build(&["--example", name, "--features", &features]))
+            .clone()
+            .map_err(io::Error::other)?;
+    }
     let test_binary = std::env::current_exe()?;
     let profile_dir = test_binary
         .parent()
@@ -203,10 +216,57 @@ pub fn built_example(name: &str) -> io::Result<std::path::PathBuf> {
     }
 }
 
+/// Runs `cargo build --quiet ARGS` (a debug build, like the tests').
+fn cargo_build(args: &[&str]) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .arg("build")
+        .arg("--quiet")
+        .args(args)
+        .status()
+        .map_err(|e| e.to_string())?;
+    status
+        .success()
+        .then_some(())
+        .ok_or_else(|| format!("`cargo build {}` failed: {status}", args.join(" ")))
+}
+
+/// The features example `name` needs, as `cargo --features` takes them: its
+/// `required-features` in the book's Cargo.toml (under `root`), or `None` for an example that
+/// any build of the book compiles.
+pub fn required_features(root: &std::path::Path, name: &str) -> io::Result<Option<String>> {
+    Ok(featured_examples(root)?
+        .into_iter()
+        .find(|(example, _)| example == name)
+        .map(|(_, features)| features))
+}
+
+/// Every example of the book's Cargo.toml that has `required-features`, with them
+/// (comma-separated), except the compile-fail examples, which no feature makes build.
+pub fn featured_examples(root: &std::path::Path) -> io::Result<Vec<(String, String)>> {
+    let text = std::fs::read_to_string(root.join("Cargo.toml"))?;
+    let manifest: toml::Table = text.parse().map_err(io::Error::other)?;
+    let examples = manifest.get("example").and_then(toml::Value::as_array);
+    Ok(examples
+        .into_iter()
+        .flatten()
+        .filter_map(|example| {
+            let name = example.get("name")?.as_str()?;
+            let features: Vec<&str> = example
+                .get("required-features")?
+                .as_array()?
+                .iter()
+                .filter_map(toml::Value::as_str)
+                .collect();
+            let building = !features.contains(&COMPILE_FAIL_FEATURE);
+            (building && !features.is_empty()).then(|| (name.to_owned(), features.join(",")))
+        })
+        .collect())
+}
+
 /// Whether the Python that `$ python3 ...` blocks run is here and recent enough; `Err` says
 /// what is missing, in one line.
 pub fn python_available() -> Result<(), String> {
-    use crate::blocks::{PYTHON, PYTHON_OLDEST};
     let (major, minor) = PYTHON_OLDEST;
     let output = Command::new(PYTHON)
         .arg("--version")

@@ -6,7 +6,8 @@
 // EXPECTED_JSON is what the sources say the pages must hold, written by the Rust test:
 //   { "pages": [{ "path": "ch02-choices.html", "formulas": 79, "calculator": true }, ...],
 //     "examples": ["ch02_amdahl", ...], "compile_fail": ["ch03_borrowed_counter", ...],
-//     "python": ["ch01_primes", ...],
+//     "python": ["ch01_primes", ...], "loom_src": ["lib", ...], "loom_tests": ["mailbox", ...],
+//     "featured": { "ch12_parking_lot_detector": "ch12-deadlock-detection" },
 //     "favicon_svg": "<svg ...>" }           (pages in SUMMARY.md's order)
 // Prints one line per problem and exits 1 when there is any; saves a screenshot of every page
 // in the light and the navy theme, and at a phone's width, to SCREENSHOT_DIR.
@@ -251,7 +252,7 @@ function inspect(page, formulas) {
 
 /** The captions' commands (theme/listings.js), against the files that exist. */
 function checkCaptions(page) {
-    return page.evaluate(({ examples, compileFail, python }) => {
+    return page.evaluate(({ examples, compileFail, python, loomSrc, loomTests, featured }) => {
         const found = [];
         for (const caption of document.querySelectorAll('main p.caption')) {
             if (!/^\s*Listing\b/.test(caption.textContent)) {
@@ -259,10 +260,10 @@ function checkCaptions(page) {
             }
             const files = Array.from(caption.querySelectorAll(':scope > code'))
                 .map(c => c.textContent.trim())
-                .filter(t => t.startsWith('examples/') || t.startsWith('python/'));
+                .filter(t => t.startsWith('examples/') || t.startsWith('python/') || t.startsWith('loom-models/'));
             const label = caption.textContent.trim().split(':')[0];
             if (files.length === 0) {
-                found.push(`${label} names no file (examples/... or python/...)`);
+                found.push(`${label} names no file (examples/..., python/... or loom-models/...)`);
                 continue;
             }
             const file = files[files.length - 1];
@@ -286,13 +287,24 @@ function checkCaptions(page) {
                 if (!examples.includes(m[1])) {
                     found.push(`${label} names ${file}, which does not exist`);
                 }
-                if (command !== `cargo run --release --example ${m[1]}`) {
+                // An example that only builds with a feature is run with it (Cargo.toml's
+                // required-features; theme/listings.js must know it).
+                const features = featured[m[1]] ? `--features ${featured[m[1]]} ` : '';
+                if (command !== `cargo run --release ${features}--example ${m[1]}`) {
                     found.push(`${label}: the caption does not give the cargo command (${command})`);
+                }
+            } else if ((m = file.match(/^loom-models\/(src|tests)\/(\w+)\.rs$/))) {
+                // A structure checked by loom: shown from its file, run by the loom models' tests.
+                if (!(m[1] === 'src' ? loomSrc : loomTests).includes(m[2])) {
+                    found.push(`${label} names ${file}, which does not exist`);
                 }
             }
         }
         return found;
-    }, { examples: expected.examples, compileFail: expected.compile_fail, python: expected.python });
+    }, {
+        examples: expected.examples, compileFail: expected.compile_fail, python: expected.python,
+        loomSrc: expected.loom_src, loomTests: expected.loom_tests, featured: expected.featured,
+    });
 }
 
 /** Run buttons: only on listings the Playground can build, and nothing fetched until used. */
@@ -919,6 +931,13 @@ async function lightPass(browser, visits) {
         await checkCalculator(page);
         await checkContrast(page, 'light');
         progress('calculator checked');
+    }
+    // Chapter 14's interleaving explorer: its checks live beside it, in ch14-explorer.mjs.
+    const explorerPage = expected.pages.find(p => p.path === 'ch14-explorer.html')?.path;
+    if (explorerPage && selected(explorerPage)) {
+        const { checkExplorer } = await import('./ch14-explorer.mjs');
+        await checkExplorer({ page, open, problem, progress, where, pagePath: explorerPage });
+        progress('interleaving explorer checked');
     }
     if (runnablePage) {
         await checkRunButton(browser, runnablePage);

@@ -4,7 +4,7 @@ pub mod book;
 pub mod html;
 pub mod regenerate;
 pub mod serve;
-pub mod static_server;
+pub mod server;
 
 use std::path::{Path, PathBuf};
 

@@ -12,23 +12,33 @@ use bookkit::blocks::{output_blocks, replace_output};
 use bookkit::run::{run, TIME_LIMIT};
 use bookkit::{Order, Page};
 
-/// Builds the examples with optimisations, as readers run them.
+/// Builds the examples with optimisations, as readers run them; an example that needs a
+/// feature (its `required-features` in Cargo.toml) is built on its own, with it.
 fn build_release_examples(root: &Path) -> Result<(), String> {
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args([
-            "build",
-            "--release",
-            "--examples",
-            "--package",
-            "mastering-concurrency",
-        ])
-        .current_dir(root)
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    status
-        .success()
-        .then_some(())
-        .ok_or_else(|| "building the examples failed".into())
+    let mut builds = vec![vec!["--examples".to_owned()]];
+    for (name, features) in bookkit::run::featured_examples(root).map_err(|e| e.to_string())? {
+        builds.push(vec![
+            "--example".into(),
+            name,
+            "--features".into(),
+            features,
+        ]);
+    }
+    for args in builds {
+        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["build", "--release", "--package", "mastering-concurrency"])
+            .args(&args)
+            .current_dir(root)
+            .status()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        if !status.success() {
+            return Err(format!(
+                "building the examples failed: cargo build {}",
+                args.join(" ")
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Where cargo put the release build of example `name`: under `CARGO_TARGET_DIR` when it is

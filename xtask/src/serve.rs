@@ -2,8 +2,8 @@
 //!
 //! It installs nothing and runs no other program. Every build is [`crate::book::build`], the
 //! one `cargo test` and `cargo xtask build` use (mdBook and mdbook-katex as libraries), with
-//! the checks `cargo xtask build` runs; the static server of the browser test serves it and
-//! adds live reload (see [`crate::static_server::Live`]).
+//! the checks `cargo xtask build` runs; the server of the browser test (axum and tower-http)
+//! serves it and adds live reload (see [`crate::server::Live`]).
 //!
 //! Each build goes into a new folder, `target/book-serve/N`, and is served only once it is
 //! complete: a build that fails (a page saved half-written, a broken `SUMMARY.md`) leaves the
@@ -21,7 +21,7 @@ use notify_debouncer_full::notify::event::{AccessKind, AccessMode, EventKind, Mo
 use notify_debouncer_full::notify::RecursiveMode;
 use notify_debouncer_full::{new_debouncer, DebounceEventResult};
 
-use crate::static_server::{Live, Server};
+use crate::server::{Live, Server};
 
 /// The folders whose changes change the book; and `book.toml`.
 pub const WATCHED: [&str; 3] = ["src", "examples", "theme"];

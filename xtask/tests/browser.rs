@@ -57,7 +57,7 @@ fn the_book_works_in_a_browser() {
         .join("browser-screenshots");
     // Last run's screenshots would hide a page that is no longer taken.
     let _ = fs::remove_dir_all(&shots);
-    let server = xtask::static_server::Server::start(&book).expect("starts the book's server");
+    let server = xtask::server::Server::start(&book).expect("starts the book's server");
     let started = Instant::now();
     let selection = std::env::var("BOOK_PAGES").unwrap_or_default();
     let run = bookkit::run::run(
@@ -177,8 +177,8 @@ fn install_playwright(dir: &Path, npm: &Path) {
 
 /// What the sources say the built pages must hold, for check.mjs, as JSON: the pages in
 /// SUMMARY.md's order with the number of formulas each has (and `"calculator":true` on the
-/// page that holds `<div id="amdahl-calculator">`), the example programs that exist, and the
-/// favicon.
+/// page that holds `<div id="amdahl-calculator">`), the example programs that exist (and the
+/// features those that need one must be run with), the loom models' files, and the favicon.
 fn expectations(root: &Path) -> String {
     let katex = xtask::book::katex_config(root).unwrap_or_else(|e| panic!("{e}"));
     let extra = katex.build_extra_opts();
@@ -203,16 +203,28 @@ fn expectations(root: &Path) -> String {
     let examples = programs(&root.join("examples"), "rs");
     let compile_fail = programs(&root.join("examples/compile_fail"), "rs");
     let python = programs(&root.join("python"), "py");
+    let loom = [
+        programs(&root.join("loom-models/src"), "rs"),
+        programs(&root.join("loom-models/tests"), "rs"),
+    ];
+    let featured: Vec<String> = bookkit::run::featured_examples(root)
+        .expect("reads Cargo.toml")
+        .iter()
+        .map(|(name, features)| format!("{}:{}", json(name), json(features)))
+        .collect();
     let favicon = fs::read_to_string(root.join("theme/favicon.svg")).expect("theme/favicon.svg");
     let list = |names: Vec<String>| {
         let quoted: Vec<String> = names.iter().map(|n| json(n)).collect();
         format!("[{}]", quoted.join(","))
     };
     format!(
-        r#"{{"pages":[{pages}],"examples":{},"compile_fail":{},"python":{},"favicon_svg":{}}}"#,
+        r#"{{"pages":[{pages}],"examples":{},"compile_fail":{},"python":{},"loom_src":{},"loom_tests":{},"featured":{{{}}},"favicon_svg":{}}}"#,
         list(examples),
         list(compile_fail),
         list(python),
+        list(loom[0].clone()),
+        list(loom[1].clone()),
+        featured.join(","),
         json(&favicon)
     )
 }

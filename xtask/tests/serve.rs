@@ -104,7 +104,11 @@ impl Drop for Serving {
 fn get(addr: SocketAddr, path: &str) -> io::Result<(u16, String)> {
     let mut stream = TcpStream::connect(addr)?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n")?;
+    // The body ends where the connection does.
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response)?;
     let text = String::from_utf8_lossy(&response).into_owned();
@@ -244,7 +248,7 @@ fn serve_rebuilds_a_changed_page_and_keeps_serving_through_a_broken_build() {
     assert!(
         built
             .iter()
-            .any(|file| served.as_bytes() == xtask::static_server::inject_reload_script(file, id)),
+            .any(|file| served.as_bytes() == xtask::server::inject_reload_script(file, id)),
         "the served page is a built file with the reload script added, and nothing else"
     );
 
