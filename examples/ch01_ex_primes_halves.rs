@@ -12,8 +12,11 @@ fn is_prime(n: u64) -> bool {
     if n.is_multiple_of(2) {
         return n == 2;
     }
+    // `isqrt` is exact for every u64; `divisor * divisor <= n` would overflow
+    // for primes above (2^32 - 1)^2.
+    let limit = n.isqrt();
     let mut divisor = 3;
-    while divisor * divisor <= n {
+    while divisor <= limit {
         if n.is_multiple_of(divisor) {
             return false;
         }
@@ -119,15 +122,15 @@ fn no_arguments(usage: &str) -> Result<(), ExitCode> {
     }
 }
 
-/// `println!` panics when standard output is a pipe whose reader has gone (`| head`);
-/// end quietly instead, as command-line tools do.
+/// `println!` panics with "failed printing to stdout: Broken pipe" when standard output is
+/// a pipe whose reader has gone (`| head`); end quietly then, as command-line tools do.
+/// Only that panic: a failed write to a socket, a file or a child still panics as usual.
 fn quiet_on_closed_pipe() {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if info
-            .payload_as_str()
-            .is_some_and(|m| m.contains("Broken pipe"))
-        {
+        if info.payload_as_str().is_some_and(|m| {
+            m.starts_with("failed printing to stdout") && m.contains("Broken pipe")
+        }) {
             std::process::exit(0);
         }
         default_hook(info);

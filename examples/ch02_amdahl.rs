@@ -155,7 +155,8 @@ fn print_table(runs: &[Run], cores: usize) {
 
 fn main() -> ExitCode {
     // What this process may use (CPU affinity, container limits): the size of
-    // rayon's default pool, and what Python's `os.process_cpu_count` reports.
+    // rayon's default pool, and close to what Python's `os.process_cpu_count` reports (which
+    // ignores a container's CPU quota).
     let available = std::thread::available_parallelism().map_or(1, |n| n.get());
     // The whole machine's physical cores, hyper-threads not counted.
     let physical_cores = num_cpus::get_physical();

@@ -35,7 +35,7 @@ fn try_transfer(from: &Account, to: &Account, both_hold: &Barrier, both_done: &B
     // Make the unlucky timing certain: go on once the other holds its first lock too.
     both_hold.wait();
 
-    let mut moved = false;
+    let (mut moved, mut poisoned) = (false, false);
     for _ in 0..TRIES {
         match to.balance.try_lock() {
             Ok(mut to_balance) => {
@@ -46,12 +46,17 @@ fn try_transfer(from: &Account, to: &Account, both_hold: &Barrier, both_done: &B
             }
             // Taken: let the other thread run, then try again.
             Err(TryLockError::WouldBlock) => thread::yield_now(),
-            Err(TryLockError::Poisoned(err)) => panic!("{err}"),
+            // A thread panicked while holding it: stop, but still reach `both_done`
+            // below, so that the other thread is not left waiting there for ever.
+            Err(TryLockError::Poisoned(_)) => {
+                poisoned = true;
+                break;
+            }
         }
     }
     if moved {
         println!("{label}: moved 10");
-    } else {
+    } else if !poisoned {
         println!(
             "{label}: {} still taken after {TRIES} tries, backing off",
             to.name
@@ -60,6 +65,7 @@ fn try_transfer(from: &Account, to: &Account, both_hold: &Barrier, both_done: &B
     // Hold on until the other thread is done trying too, so that neither slips through
     // the moment the other lets go, and every run ends the same way.
     both_done.wait();
+    assert!(!poisoned, "{label}: {} was poisoned by a panic", to.name);
     // Backing off: `from_balance` is dropped here, which releases the first lock.
 }
 
@@ -77,6 +83,10 @@ fn deadlock(a: &Account, b: &Account) {
 /// Moves `amount` from one account to the other, taking the two locks in the
 /// global order, by id, whichever way the money goes.
 fn transfer(from: &Account, to: &Account, amount: i64) {
+    if from.id == to.id {
+        // Same account: nothing moves, and locking its mutex twice would deadlock.
+        return;
+    }
     let (mut from_balance, mut to_balance) = if from.id < to.id {
         let from_balance = from.balance.lock().unwrap();
         (from_balance, to.balance.lock().unwrap())
@@ -143,15 +153,15 @@ fn no_arguments(usage: &str) -> Result<(), ExitCode> {
     }
 }
 
-/// `println!` panics when standard output is a pipe whose reader has gone (`| head`);
-/// end quietly instead, as command-line tools do.
+/// `println!` panics with "failed printing to stdout: Broken pipe" when standard output is
+/// a pipe whose reader has gone (`| head`); end quietly then, as command-line tools do.
+/// Only that panic: a failed write to a socket, a file or a child still panics as usual.
 fn quiet_on_closed_pipe() {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if info
-            .payload_as_str()
-            .is_some_and(|m| m.contains("Broken pipe"))
-        {
+        if info.payload_as_str().is_some_and(|m| {
+            m.starts_with("failed printing to stdout") && m.contains("Broken pipe")
+        }) {
             std::process::exit(0);
         }
         default_hook(info);

@@ -33,8 +33,9 @@ fn check_all(wait: bool) {
                     None => format!("{n}: prime\n"),
                     Some(d) => format!("{n}: not prime, {d} x {}\n", n / d),
                 };
-                // One write for the whole line: `println!` writes a line in pieces, and a
-                // process that ends between two of them prints half a line.
+                // One write for the whole line: once main has returned, stdout is
+                // unbuffered, a `println!` writes its pieces one by one, and a process
+                // that ends between two of them prints half a line.
                 print!("{verdict}");
             })
         })
@@ -78,15 +79,15 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// `println!` panics when standard output is a pipe whose reader has gone (`| head`);
-/// end quietly instead, as command-line tools do.
+/// `println!` panics with "failed printing to stdout: Broken pipe" when standard output is
+/// a pipe whose reader has gone (`| head`); end quietly then, as command-line tools do.
+/// Only that panic: a failed write to a socket, a file or a child still panics as usual.
 fn quiet_on_closed_pipe() {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if info
-            .payload_as_str()
-            .is_some_and(|m| m.contains("Broken pipe"))
-        {
+        if info.payload_as_str().is_some_and(|m| {
+            m.starts_with("failed printing to stdout") && m.contains("Broken pipe")
+        }) {
             std::process::exit(0);
         }
         default_hook(info);

@@ -3,8 +3,9 @@
 
 use std::collections::VecDeque;
 use std::process::ExitCode;
-use std::sync::{Condvar, Mutex};
+use std::sync::{mpsc, Condvar, Mutex};
 use std::thread;
+use std::time::Duration;
 
 const CAPACITY: usize = 4;
 const PRODUCERS: u64 = 3;
@@ -125,10 +126,11 @@ fn main() -> ExitCode {
                 })
             })
             .collect();
-        for producer in producers {
-            producer.join().unwrap();
-        }
+        // Wait for every producer, close, and only then report a producer's panic:
+        // closing first lets the consumers end, so a panic ends the program, not hangs it.
+        let produced: Vec<_> = producers.into_iter().map(|p| p.join()).collect();
         queue.close();
+        produced.into_iter().for_each(|p| p.unwrap());
         consumers.into_iter().map(|c| c.join().unwrap()).collect()
     });
 
@@ -150,14 +152,22 @@ fn main() -> ExitCode {
     for i in 0..CAPACITY as u64 {
         full.push(i).unwrap();
     }
+    let (returned, result) = mpsc::channel();
     let refused = thread::scope(|s| {
-        let pusher = s.spawn(|| full.push(99));
+        let full = &full;
+        s.spawn(move || returned.send(full.push(99)));
         // Close only once the push is asleep, waiting for room that never comes.
         while full.state.lock().unwrap().waiting_for_room == 0 {
             thread::yield_now();
         }
         full.close();
-        pusher.join().unwrap()
+        // A push that sleeps on would hang the scope's join: give it ten seconds.
+        result
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap_or_else(|_| {
+                eprintln!("error: the push waiting for room never returned after close");
+                std::process::exit(1)
+            })
     });
     println!("a push waiting for room when the queue closed returned {refused:?}");
     ExitCode::SUCCESS
@@ -184,15 +194,15 @@ fn no_arguments(usage: &str) -> Result<(), ExitCode> {
     }
 }
 
-/// `println!` panics when standard output is a pipe whose reader has gone (`| head`);
-/// end quietly instead, as command-line tools do.
+/// `println!` panics with "failed printing to stdout: Broken pipe" when standard output is
+/// a pipe whose reader has gone (`| head`); end quietly then, as command-line tools do.
+/// Only that panic: a failed write to a socket, a file or a child still panics as usual.
 fn quiet_on_closed_pipe() {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if info
-            .payload_as_str()
-            .is_some_and(|m| m.contains("Broken pipe"))
-        {
+        if info.payload_as_str().is_some_and(|m| {
+            m.starts_with("failed printing to stdout") && m.contains("Broken pipe")
+        }) {
             std::process::exit(0);
         }
         default_hook(info);

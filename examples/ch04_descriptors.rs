@@ -9,8 +9,7 @@ usage: ch04_descriptors
 
 Lowers this process's soft limit on open files so that exactly 60 more fit,
 opens files and keeps them until the system refuses, then opens 600 files,
-dropping each one. Unix only (Linux, macOS, the BSDs); elsewhere it says so
-and exits.
+dropping each one. Linux and macOS only; elsewhere it says so and exits.
 
 With --room it opens nothing: it prints how many more files a process that
 has the descriptors FD... open can open under a soft limit of LIMIT.
@@ -102,15 +101,18 @@ fn run() -> Result<(), String> {
 
 // ANCHOR: count
 /// The descriptors this process has open, in order, from the folder that lists
-/// them: /proc/self/fd on Linux, /dev/fd on macOS and the BSDs.
+/// them: /proc/self/fd on Linux, /dev/fd on macOS. (FreeBSD's /dev/fd shows only 0 to 2
+/// unless fdescfs is mounted there, and OpenBSD's holds fixed device nodes.)
 #[cfg(unix)]
 fn open_descriptors() -> Result<Vec<u64>, String> {
     use std::os::fd::AsRawFd;
 
     let folder = if cfg!(target_os = "linux") {
         "/proc/self/fd"
-    } else {
+    } else if cfg!(target_os = "macos") {
         "/dev/fd"
+    } else {
+        return Err("this program lists open descriptors only on Linux and macOS".into());
     };
     let cannot = |e: std::io::Error| format!("cannot list the open descriptors: {e}");
     // Reading the folder opens a descriptor too, which the listing shows. The system
@@ -197,15 +199,15 @@ fn parse_args() -> Result<Mode, ExitCode> {
     Ok(Mode::Room { limit, open })
 }
 
-/// `println!` panics when standard output is a pipe whose reader has gone (`| head`);
-/// end quietly instead, as command-line tools do.
+/// `println!` panics with "failed printing to stdout: Broken pipe" when standard output is
+/// a pipe whose reader has gone (`| head`); end quietly then, as command-line tools do.
+/// Only that panic: a failed write to a socket, a file or a child still panics as usual.
 fn quiet_on_closed_pipe() {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if info
-            .payload_as_str()
-            .is_some_and(|m| m.contains("Broken pipe"))
-        {
+        if info.payload_as_str().is_some_and(|m| {
+            m.starts_with("failed printing to stdout") && m.contains("Broken pipe")
+        }) {
             std::process::exit(0);
         }
         default_hook(info);

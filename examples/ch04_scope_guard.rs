@@ -71,7 +71,16 @@ fn main() -> ExitCode {
         return status;
     }
     // ANCHOR: main
-    let folder = std::env::temp_dir().join(format!("ch04-scratch-{}", std::process::id()));
+    // A parent folder with an unpredictable name; `TempDir` is itself a guard of this kind,
+    // and removes the parent and whatever is left in it when dropped.
+    let parent = match tempfile::tempdir() {
+        Ok(parent) => parent,
+        Err(error) => {
+            eprintln!("error: no temporary folder: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let folder = parent.path().join("scratch");
     for input in ["21", "twenty-one"] {
         let outcome = scratch_job(&folder, input);
         println!(
@@ -115,15 +124,15 @@ fn no_arguments(usage: &str) -> Result<(), ExitCode> {
     }
 }
 
-/// `println!` panics when standard output is a pipe whose reader has gone (`| head`);
-/// end quietly instead, as command-line tools do.
+/// `println!` panics with "failed printing to stdout: Broken pipe" when standard output is
+/// a pipe whose reader has gone (`| head`); end quietly then, as command-line tools do.
+/// Only that panic: a failed write to a socket, a file or a child still panics as usual.
 fn quiet_on_closed_pipe() {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if info
-            .payload_as_str()
-            .is_some_and(|m| m.contains("Broken pipe"))
-        {
+        if info.payload_as_str().is_some_and(|m| {
+            m.starts_with("failed printing to stdout") && m.contains("Broken pipe")
+        }) {
             std::process::exit(0);
         }
         default_hook(info);

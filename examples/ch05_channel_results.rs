@@ -28,14 +28,15 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     // ANCHOR: channel
     let start = Instant::now();
     let (results, arrivals) = mpsc::channel();
+    let mut handles = Vec::new();
     for (index, delay) in DELAYS_MS.into_iter().enumerate() {
         let (agent, results) = (agent.clone(), results.clone());
         let url = server.url(&format!("/status/200?delay_ms={delay}"));
-        thread::spawn(move || {
+        handles.push(thread::spawn(move || {
             let status = agent.get(&url).call().map(|r| r.status().as_u16());
             // The receiver outlives every sender here; if it did not, nobody would want this.
             let _ = results.send((index, delay, status.map_err(|e| e.to_string())));
-        });
+        }));
     }
     // Only the threads' clones are left: the loop below ends when the last one is dropped.
     drop(results);
@@ -47,6 +48,12 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             start.elapsed().as_secs_f64()
         );
         in_order[index] = Some(status);
+    }
+    // Every thread has sent its result or ended: the joins return at once.
+    for handle in handles {
+        if handle.join().is_err() {
+            println!("a request thread panicked");
+        }
     }
     for (index, status) in in_order.into_iter().enumerate() {
         match status {

@@ -1,5 +1,6 @@
 //! A deadline for a whole batch of requests: what has not arrived after one second is
-//! abandoned, and its thread is left to finish on its own.
+//! given up, the agent is shut down so that the threads still reading stop at once (a
+//! connect still under way stops within its timeout), and every thread is joined.
 
 mod ch05_common;
 
@@ -20,13 +21,21 @@ usage: ch05_deadline
 
 Starts the chapter's local HTTP server and makes five requests with delays of
 100, 300, 400, 2000 and 5000 ms, one thread each, and waits for the results for
-one second in all. Prints what arrived and which requests were abandoned.
+one second in all. Then shuts the agent down, which ends the requests still
+waiting, and joins every thread. Prints what arrived, and what the others got.
 ";
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     let server = Server::start()?;
-    let agent = Agent::new_with_defaults();
     // ANCHOR: deadline
+    // The shutdown below cannot interrupt a connect (nor a name lookup, which these
+    // 127.0.0.1 addresses skip): the connect timeout bounds that wait.
+    let agent: Agent = Agent::config_builder()
+        .timeout_connect(Some(Duration::from_secs(2)))
+        .timeout_recv_response(Some(Duration::from_secs(10)))
+        .timeout_recv_body(Some(Duration::from_secs(10)))
+        .build()
+        .into();
     let start = Instant::now();
     let deadline = start + DEADLINE;
     let (results, arrivals) = mpsc::channel();
@@ -63,11 +72,25 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         start.elapsed().as_secs_f64(),
         DELAYS_MS.len()
     );
-    // Nobody will receive any more, and nobody will wait for the threads: dropping a
-    // JoinHandle detaches its thread, and when main returns the process ends, with that
-    // thread in it.
-    drop(arrivals);
-    drop(handles);
+    // Close every connection of the agent and its clones: a thread blocked reading its
+    // socket gets an error at once, sends it, and ends.
+    agent.shutdown();
+    for (delay, status) in arrivals.iter() {
+        println!(
+            "after the shutdown: {delay} ms: {status:?} at {:.3} s",
+            start.elapsed().as_secs_f64()
+        );
+    }
+    let mut panicked = 0;
+    for handle in handles {
+        if handle.join().is_err() {
+            panicked += 1;
+        }
+    }
+    println!(
+        "every thread joined at {:.3} s ({panicked} panicked)",
+        start.elapsed().as_secs_f64()
+    );
     // ANCHOR_END: deadline
     server.stop()?;
     Ok(())

@@ -4,6 +4,7 @@
 mod ch05_common;
 
 use std::collections::HashMap;
+use std::panic::{self, AssertUnwindSafe};
 use std::process::ExitCode;
 use std::sync::mpsc;
 use std::thread;
@@ -37,8 +38,14 @@ fn check(agent: &Agent, base: &str, path: String) -> Checked {
     let (outcome, links) = match agent.get(format!("{base}{path}")).call() {
         Ok(mut response) => {
             let status = response.status().as_u16();
-            let body = response.body_mut().read_to_string().unwrap_or_default();
-            (Ok(status), links_in(&body))
+            match response.body_mut().read_to_string() {
+                Ok(body) => (Ok(status), links_in(&body)),
+                // Not "200 with no links": a page we could not read is a problem to report.
+                Err(error) => (
+                    Err(format!("{status}, then the body failed: {error}")),
+                    vec![],
+                ),
+            }
         }
         Err(ureq::Error::StatusCode(code)) => (Ok(code), Vec::new()),
         Err(error) => (Err(error.to_string()), Vec::new()),
@@ -76,7 +83,17 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
                 (agent.clone(), base.clone(), queue.clone(), results.clone());
             thread::spawn(move || {
                 for path in queue {
-                    if results.send(check(&agent, &base, path)).is_err() {
+                    // A check that panics still answers for its path, or `pending` below
+                    // would never reach 0 and main would wait for ever.
+                    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+                        check(&agent, &base, path.clone())
+                    }))
+                    .unwrap_or_else(|_| Checked {
+                        path,
+                        outcome: Err("the check panicked".into()),
+                        links: Vec::new(),
+                    });
+                    if results.send(result).is_err() {
                         break; // main has stopped listening
                     }
                 }

@@ -24,7 +24,11 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let server = Server::start()?;
     let mut response = ureq::get(server.url("/status/200?delay_ms=50")).call()?;
     println!("status: {}", response.status());
-    println!("content-type: {:?}", response.headers()["content-type"]);
+    let content_type = response.headers().get("content-type");
+    let content_type = content_type
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("(none)");
+    println!("content-type: {content_type:?}");
     print!("body: {}", response.body_mut().read_to_string()?);
     // ANCHOR_END: get
 

@@ -1,11 +1,13 @@
 //! 200 requests of 20 ms each: a pool of four workers against one thread per request.
-//! Prints the time and how many threads each way ran at once.
+//! Times each way, best of three rounds, with nothing but the requests in the timed runs;
+//! then counts, in an untimed run of each, how many threads each way runs at once.
 
 mod ch05_common;
 
+use std::io;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Barrier, OnceLock};
+use std::sync::{Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -17,13 +19,16 @@ use ureq::Agent;
 const REQUESTS: usize = 200;
 const DELAY_MS: u64 = 20;
 const WORKERS: usize = 4;
+/// Each way is timed this many times, in turn, and its fastest run counts.
+const ROUNDS: usize = 3;
 
 const USAGE: &str = "\
 usage: ch05_pool_vs_threads
 
 Starts the chapter's local HTTP server and makes 200 requests that each take
-20 ms to answer: with a pool of four workers, then with one thread per
-request. Prints the time and the number of threads each way ran at once.
+20 ms to answer: with a pool of four workers and with one thread per request,
+best of three rounds each. Then counts, in a separate untimed run of each way,
+the threads that run at once.
 ";
 
 // ANCHOR: count
@@ -34,59 +39,56 @@ fn threads_in_process() -> Option<usize> {
     line["Threads:".len()..].trim().parse().ok()
 }
 
-/// What one way of running the requests measured.
-struct Run {
-    took: Duration,
-    answered: usize,
-    /// The most request threads alive at once, counted by the threads themselves.
-    peak: usize,
-    /// Threads in the process while they were all alive, less those before they started.
-    added: Option<usize>,
+/// A gate for counting threads, used only in the untimed runs: every request thread waits at
+/// it until all `expected` have arrived; the last to arrive asks Linux how many threads the
+/// process has, then opens the gate. If a spawn fails, `cancel` opens it for those waiting.
+struct Census {
+    expected: usize,
+    gate: Mutex<Gate>,
+    opened: Condvar,
 }
 
-/// Counts the live request threads, and samples the process's thread count once, at a
-/// moment when every one of them is alive.
-struct Census {
-    live: AtomicUsize,
-    peak: AtomicUsize,
-    /// The process's threads before any request thread existed: main and the server's.
-    before: Option<usize>,
-    all_started: Barrier,
-    counted: Barrier,
-    during: OnceLock<Option<usize>>,
+#[derive(Default)]
+struct Gate {
+    arrived: usize,
+    open: bool,
+    /// The process's threads while all `expected` were alive at once.
+    threads: Option<usize>,
 }
 
 impl Census {
-    fn new(threads: usize, before: Option<usize>) -> Census {
+    fn new(expected: usize) -> Census {
         Census {
-            live: AtomicUsize::new(0),
-            peak: AtomicUsize::new(0),
-            before,
-            all_started: Barrier::new(threads),
-            counted: Barrier::new(threads),
-            during: OnceLock::new(),
+            expected,
+            gate: Mutex::default(),
+            opened: Condvar::new(),
         }
     }
 
-    /// Each request thread calls this first: it returns once all of them are alive and the
-    /// process's threads have been counted.
+    /// Each request thread calls this first; it returns once the count has been taken.
     fn arrive(&self) {
-        let live = self.live.fetch_add(1, Ordering::Relaxed) + 1;
-        self.peak.fetch_max(live, Ordering::Relaxed);
-        if self.all_started.wait().is_leader() {
-            let _ = self.during.set(threads_in_process());
+        let mut gate = self.gate.lock().unwrap_or_else(|e| e.into_inner());
+        gate.arrived += 1;
+        if gate.arrived == self.expected {
+            gate.threads = threads_in_process();
+            gate.open = true;
+            self.opened.notify_all();
         }
-        // Nobody starts a request, and so nobody can finish, before the count is taken.
-        self.counted.wait();
+        while !gate.open {
+            gate = self.opened.wait(gate).unwrap_or_else(|e| e.into_inner());
+        }
     }
 
-    fn leave(&self) {
-        self.live.fetch_sub(1, Ordering::Relaxed);
+    /// Opens the gate without a count, so that no thread waits for one that never started.
+    fn cancel(&self) {
+        self.gate.lock().unwrap_or_else(|e| e.into_inner()).open = true;
+        self.opened.notify_all();
     }
 
-    fn added(&self) -> Option<usize> {
-        let (during, before) = (self.during.get().copied()??, self.before?);
-        during.checked_sub(before)
+    /// How many threads arrived, and the process's threads while they were all alive.
+    fn result(&self) -> (usize, Option<usize>) {
+        let gate = self.gate.lock().unwrap_or_else(|e| e.into_inner());
+        (gate.arrived, gate.threads)
     }
 }
 // ANCHOR_END: count
@@ -103,34 +105,42 @@ fn fetch(agent: &Agent, url: &str) -> bool {
 }
 
 // ANCHOR: per-request
-fn one_thread_each(agent: &Agent, urls: &[String], before: Option<usize>) -> Run {
-    let census = Census::new(urls.len(), before);
-    let start = Instant::now();
+/// Fetches every URL on a scoped thread of its own; returns how many answered 200. With a
+/// `census`, each thread first waits at its gate. A failed spawn is returned as an error,
+/// after the threads already started have finished.
+fn one_thread_each(agent: &Agent, urls: &[String], census: Option<&Census>) -> io::Result<usize> {
     let answered = AtomicUsize::new(0);
     thread::scope(|scope| {
         for url in urls {
-            scope.spawn(|| {
-                census.arrive();
+            let spawned = thread::Builder::new().spawn_scoped(scope, || {
+                if let Some(census) = census {
+                    census.arrive();
+                }
                 if fetch(agent, url) {
                     answered.fetch_add(1, Ordering::Relaxed);
                 }
-                census.leave();
             });
+            if let Err(error) = spawned {
+                if let Some(census) = census {
+                    census.cancel();
+                }
+                return Err(error);
+            }
         }
-    });
-    Run {
-        took: start.elapsed(),
-        answered: answered.into_inner(),
-        peak: census.peak.load(Ordering::Relaxed),
-        added: census.added(),
-    }
+        Ok(())
+    })?;
+    Ok(answered.into_inner())
 }
 // ANCHOR_END: per-request
 
 // ANCHOR: pool
-fn pool(agent: &Agent, urls: &[String], workers: usize, before: Option<usize>) -> Run {
-    let census = Census::new(workers, before);
-    let start = Instant::now();
+/// The same requests on `workers` threads that take URLs from one queue.
+fn pool(
+    agent: &Agent,
+    urls: &[String],
+    workers: usize,
+    census: Option<&Census>,
+) -> io::Result<usize> {
     let (jobs, queue) = channel::unbounded();
     for url in urls {
         jobs.send(url).expect("the queue is open");
@@ -139,58 +149,95 @@ fn pool(agent: &Agent, urls: &[String], workers: usize, before: Option<usize>) -
     let answered = AtomicUsize::new(0);
     thread::scope(|scope| {
         for _ in 0..workers {
-            scope.spawn(|| {
-                census.arrive();
+            let spawned = thread::Builder::new().spawn_scoped(scope, || {
+                if let Some(census) = census {
+                    census.arrive();
+                }
                 for url in queue.iter() {
                     if fetch(agent, url) {
                         answered.fetch_add(1, Ordering::Relaxed);
                     }
                 }
-                census.leave();
             });
+            if let Err(error) = spawned {
+                if let Some(census) = census {
+                    census.cancel();
+                }
+                return Err(error);
+            }
         }
-    });
-    Run {
-        took: start.elapsed(),
-        answered: answered.into_inner(),
-        peak: census.peak.load(Ordering::Relaxed),
-        added: census.added(),
-    }
+        Ok(())
+    })?;
+    Ok(answered.into_inner())
 }
 // ANCHOR_END: pool
 
-fn report(label: &str, run: &Run) {
-    let added = match run.added {
-        Some(n) => format!("+{n}"),
+/// Runs `way` once with a census of `expected` threads and reports what it counted.
+fn count_threads(
+    label: &str,
+    expected: usize,
+    before: Option<usize>,
+    way: impl FnOnce(&Census) -> io::Result<usize>,
+) -> io::Result<()> {
+    let census = Census::new(expected);
+    way(&census)?;
+    let (arrived, during) = census.result();
+    let added = match during.zip(before) {
+        Some((during, before)) => format!("+{}", during.saturating_sub(before)),
         None => "not known".to_string(),
     };
-    println!(
-        "{label:>15}: {:.3} s, {} answered, {} request threads at once, process threads {added}",
-        run.took.as_secs_f64(),
-        run.answered,
-        run.peak
-    );
+    println!("{label:>15}: {arrived} request threads at once, process threads {added}");
+    Ok(())
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     // ANCHOR: main
     let server = Server::start()?;
-    // No timeout: with one, ureq resolves each address on a helper thread of its own.
-    let agent = Agent::new_with_defaults();
+    // Timeouts for each phase, and none for the whole call: with a global or per-call
+    // timeout, ureq looks up every address on a helper thread of its own.
+    let agent: Agent = Agent::config_builder()
+        .timeout_connect(Some(Duration::from_secs(5)))
+        .timeout_recv_response(Some(Duration::from_secs(10)))
+        .timeout_recv_body(Some(Duration::from_secs(10)))
+        .max_idle_connections_per_host(WORKERS) // one idle connection per worker
+        .build()
+        .into();
     let urls: Vec<String> = (0..REQUESTS)
         .map(|_| server.url(&format!("/status/200?delay_ms={DELAY_MS}")))
         .collect();
     println!("{REQUESTS} requests, each answered after {DELAY_MS} ms");
+    // Main and the server's thread, before any request thread has started.
     let before = threads_in_process();
-    let pooled = pool(&agent, &urls, WORKERS, before);
-    report(&format!("{WORKERS} workers"), &pooled);
-    let each = one_thread_each(&agent, &urls, before);
-    report("one thread each", &each);
-    println!(
-        "one thread each: {:.1}x as fast, with {}x as many threads",
-        pooled.took.as_secs_f64() / each.took.as_secs_f64(),
-        each.peak / pooled.peak.max(1)
-    );
+
+    // Untimed: each way once, its threads held at a gate until they have been counted.
+    println!("threads alive at once, counted in an untimed run of each way:");
+    count_threads(&format!("{WORKERS} workers"), WORKERS, before, |census| {
+        pool(&agent, &urls, WORKERS, Some(census))
+    })?;
+    count_threads("one thread each", REQUESTS, before, |census| {
+        one_thread_each(&agent, &urls, Some(census))
+    })?;
+
+    // Timed: nothing runs but the requests. The rounds alternate the two ways.
+    println!("timed without the count, best of {ROUNDS} rounds:");
+    let (mut pooled, mut each) = (Duration::MAX, Duration::MAX);
+    let (mut pooled_ok, mut each_ok) = (REQUESTS, REQUESTS);
+    for _ in 0..ROUNDS {
+        let start = Instant::now();
+        pooled_ok = pooled_ok.min(pool(&agent, &urls, WORKERS, None)?);
+        pooled = pooled.min(start.elapsed());
+        let start = Instant::now();
+        each_ok = each_ok.min(one_thread_each(&agent, &urls, None)?);
+        each = each.min(start.elapsed());
+    }
+    let took = |label: &str, time: Duration, ok: usize| {
+        let time = time.as_secs_f64();
+        println!("{label:>15}: {time:.3} s, {ok} of {REQUESTS} answered in the worst round");
+    };
+    took(&format!("{WORKERS} workers"), pooled, pooled_ok);
+    took("one thread each", each, each_ok);
+    let ratio = pooled.as_secs_f64() / each.as_secs_f64();
+    println!("one thread each: {ratio:.1}x as fast");
     server.stop()?;
     // ANCHOR_END: main
     Ok(())

@@ -15,6 +15,8 @@ use ureq::Agent;
 
 const ATTEMPTS: u32 = 5;
 const FIRST_BACKOFF: Duration = Duration::from_millis(50);
+/// No single wait is longer than this, however many failures came before.
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
 const USAGE: &str = "\
 usage: ch05_retry
@@ -29,20 +31,28 @@ one that always fails, and one that answers 404, which is not retried.
 fn is_transient(error: &ureq::Error) -> bool {
     match error {
         ureq::Error::StatusCode(code) => matches!(code, 429 | 500 | 502 | 503 | 504),
-        ureq::Error::Timeout(_) | ureq::Error::Io(_) | ureq::Error::ConnectionFailed => true,
+        ureq::Error::Timeout(_) | ureq::Error::ConnectionFailed => true,
+        // Except "Agent is shut down": someone cancelled the batch (Listing 5-15).
+        ureq::Error::Io(e) => e.kind() != std::io::ErrorKind::NotConnected,
         _ => false,
     }
 }
 
-/// GETs `url`, retrying transient failures up to `ATTEMPTS` times in all. The wait doubles
-/// after each failure, and a random part keeps clients that failed together from coming
-/// back together.
+/// GETs `url` and reads its body, retrying transient failures, up to `ATTEMPTS` attempts in
+/// all. The wait doubles after each failure, up to `MAX_BACKOFF`, and a random part keeps
+/// clients that failed together from coming back together. Only for idempotent requests:
+/// a GET may be repeated, a POST may not.
 fn get_with_retries(agent: &Agent, url: &str) -> Result<String, ureq::Error> {
     let mut backoff = FIRST_BACKOFF;
     let mut attempt = 1;
     loop {
-        match agent.get(url).call() {
-            Ok(mut response) => return response.body_mut().read_to_string(),
+        // A body that stops halfway is as transient as a failed call.
+        let body = agent
+            .get(url)
+            .call()
+            .and_then(|mut response| response.body_mut().read_to_string());
+        match body {
+            Ok(body) => return Ok(body),
             Err(error) if attempt < ATTEMPTS && is_transient(&error) => {
                 // Half the backoff, plus a random share of the other half.
                 let wait = backoff / 2 + backoff.mul_f64(random_fraction() / 2.0);
@@ -51,7 +61,7 @@ fn get_with_retries(agent: &Agent, url: &str) -> Result<String, ureq::Error> {
                     wait.as_secs_f64()
                 );
                 thread::sleep(wait); // pacing, not synchronisation: we wait for the server
-                backoff *= 2;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
                 attempt += 1;
             }
             Err(error) => {
@@ -72,7 +82,13 @@ fn random_fraction() -> f64 {
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     let server = Server::start()?;
-    let agent = Agent::new_with_defaults();
+    // Timeouts for each phase, so that a request that hangs fails and can be retried.
+    let agent: Agent = Agent::config_builder()
+        .timeout_connect(Some(Duration::from_secs(2)))
+        .timeout_recv_response(Some(Duration::from_secs(5)))
+        .timeout_recv_body(Some(Duration::from_secs(5)))
+        .build()
+        .into();
     // ANCHOR: main
     for path in [
         "/flaky/report?fail=3",

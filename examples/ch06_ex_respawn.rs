@@ -101,11 +101,19 @@ fn start_consumer(slot: usize, arrivals: &Sender<Arrival>) -> io::Result<Consume
 fn feed(consumer: &mut Consumer, tasks: &mut impl Iterator<Item = Task>) -> io::Result<()> {
     if let Some(task) = tasks.next() {
         let line = serde_json::to_string(&task)? + "\n";
-        consumer.tasks.write_all(line.as_bytes())?;
         consumer.working_on = Some(task);
+        match consumer.tasks.write_all(line.as_bytes()) {
+            // The consumer died since its last verdict. Not our error: its output
+            // closes too, and the task is reported lost with the consumer's status.
+            Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {}
+            result => result?,
+        }
     }
     Ok(())
 }
+
+/// At most this many consumers are started to replace ones that ended.
+const MAX_REPLACEMENTS: usize = NUMBERS.len();
 
 fn run_pool(consumers: usize) -> io::Result<()> {
     let (sender, arrivals) = mpsc::channel();
@@ -134,8 +142,15 @@ fn run_pool(consumers: usize) -> io::Result<()> {
                 pool[slot].working_on = None;
             }
             None => {
-                // The consumer's output closed: it has ended. Replace it; the guard
-                // that `pool[slot]` held waits for the old one as it is dropped.
+                // A consumer that cannot even start would be replaced for ever: a
+                // budget, as supervisors have, turns that into an error.
+                if replacements == MAX_REPLACEMENTS {
+                    return Err(io::Error::other(format!(
+                        "giving up: {replacements} replacement consumers have ended too"
+                    )));
+                }
+                // The consumer's output closed: it has ended. Replace it, and wait
+                // for the old one to learn how it ended.
                 let old = std::mem::replace(&mut pool[slot], start_consumer(slot, &sender)?);
                 let lost = old.working_on;
                 let status = describe(old.child.wait()?);

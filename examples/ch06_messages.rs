@@ -8,7 +8,7 @@ use ch06_common::guard::ChildGuard;
 use ch06_common::status::describe;
 use serde::{Deserialize, Serialize};
 use std::env;
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::process::{self, ChildStdin, ChildStdout, Command, ExitCode, Stdio};
 
 const USAGE: &str = "\
@@ -54,8 +54,32 @@ enum Reply {
 /// The child: one reply line for every request line, until its standard input ends.
 fn server() -> io::Result<()> {
     let mut out = io::stdout().lock();
-    for line in io::stdin().lock().lines() {
-        let reply = match serde_json::from_str::<Request>(&line?) {
+    let mut input = io::stdin().lock();
+    let mut line = Vec::new();
+    loop {
+        // Bytes, not `lines()`: a line that is not UTF-8 is refused like any other bad
+        // request, and one without a newline cannot grow past MAX_LINE bytes.
+        line.clear();
+        let read = (&mut input)
+            .take(MAX_LINE + 1)
+            .read_until(b'\n', &mut line)?;
+        if read == 0 {
+            break; // end of input: the parent has closed the pipe
+        }
+        // A full line keeps its newline, so a request of exactly MAX_LINE bytes reads as one
+        // more: only a line that hit the limit before its newline is too long.
+        let too_long = line.len() as u64 > MAX_LINE && line.last() != Some(&b'\n');
+        if too_long {
+            input.skip_until(b'\n')?; // the rest of the over-long line
+        }
+        let reply = match serde_json::from_slice::<Request>(&line) {
+            _ if too_long => Reply::Refused {
+                reason: format!("a line longer than {MAX_LINE} bytes"),
+            },
+            // A well-typed request can still ask for unbounded work: bound it.
+            Ok(Request::IsPrime { n } | Request::Factors { n }) if n > LIMIT => Reply::Refused {
+                reason: format!("{n} is above the limit, {LIMIT}"),
+            },
             Ok(Request::IsPrime { n }) => Reply::IsPrime {
                 n,
                 prime: factors(n) == [1, n],
@@ -78,8 +102,23 @@ fn server() -> io::Result<()> {
 }
 // ANCHOR_END: server
 
+/// The longest request line the server reads, in bytes.
+const MAX_LINE: u64 = 4096;
+
+/// The largest number the server checks or factors.
+const LIMIT: u64 = 1_000_000_000_000;
+
+/// The divisors of `n` in increasing order, by trial division up to its square root.
 fn factors(n: u64) -> Vec<u64> {
-    (1..=n).filter(|d| n.is_multiple_of(*d)).collect()
+    let (mut small, mut large) = (Vec::new(), Vec::new());
+    for divisor in (1..=n.isqrt()).filter(|d| n.is_multiple_of(*d)) {
+        small.push(divisor);
+        if divisor != n / divisor {
+            large.push(n / divisor);
+        }
+    }
+    small.extend(large.into_iter().rev());
+    small
 }
 
 // ANCHOR: dies

@@ -47,7 +47,8 @@ fn send_paths(paths: &[PathBuf], out: &std::path::Path) -> Result<u64, Failure> 
     paths.par_iter().map(|path| work::process(path, out)).sum()
 }
 
-/// The main thread reads and decodes every image; the workers get the pixels.
+/// One thread reads and decodes every image (inside `pool.install`, that is one of
+/// the pool's workers, while the other waits); then the workers get the pixels.
 fn send_pixels(paths: &[PathBuf], out: &std::path::Path) -> Result<u64, Failure> {
     let images: Vec<DynamicImage> = paths
         .iter()
@@ -95,7 +96,7 @@ fn run(count: u32, size: u32, threads: usize) -> Result<(), Failure> {
         .build()?;
     let ways: [(&str, Way); 3] = [
         ("paths, each worker decodes", send_paths),
-        ("pixels decoded by main", send_pixels),
+        ("pixels decoded by one", send_pixels),
         ("decode all, then compute", decode_then_compute),
     ];
     // Each way runs ROUNDS times, the ways taking turns, and keeps its best time: a

@@ -26,6 +26,7 @@ Joins two counting futures and shows that their steps interleave, then joins a w
 // ANCHOR: solution
 /// Both futures, boxed so that they stay pinned in place while `Join` itself moves, and the
 /// output of each once it is ready.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Join<A: Future, B: Future> {
     a: Pin<Box<A>>,
     b: Pin<Box<B>>,

@@ -28,6 +28,8 @@ Gives a reply that takes 0.1 s a limit of 0.5 s, and a reply that takes 2 s a li
 #[derive(Debug, PartialEq)]
 pub struct Elapsed;
 
+/// `future`, unless `limit` passes first.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Timeout<F> {
     future: Pin<Box<F>>,
     limit: Sleep,

@@ -202,11 +202,19 @@ async fn main() -> ExitCode {
     if let Err(status) = no_arguments(USAGE) {
         return status;
     }
-    // A folder of our own in the system's temporary folder, removed however the run ends.
-    let folder = std::env::temp_dir().join(format!("ch11_downloads_{}", std::process::id()));
-    let result = run(&folder).await;
-    let removed = tokio::fs::remove_dir_all(&folder).await;
-    match (result, removed) {
+    // A folder of our own, with a name no other program can predict, in the system's
+    // temporary folder; `close` removes it and reports an error, and a drop after a panic
+    // removes it too. A signal that kills the process skips both.
+    let folder = match tempfile::Builder::new().prefix("ch11_downloads").tempdir() {
+        Ok(folder) => folder,
+        Err(error) => {
+            eprintln!("error: cannot make a temporary folder: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = run(folder.path()).await;
+    let shown = folder.path().display().to_string();
+    match (result, folder.close()) {
         (Ok(()), Ok(())) => {
             println!("the temporary folder is removed");
             ExitCode::SUCCESS
@@ -216,7 +224,7 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
         (Ok(()), Err(error)) => {
-            eprintln!("error: cannot remove {}: {error}", folder.display());
+            eprintln!("error: cannot remove {shown}: {error}");
             ExitCode::FAILURE
         }
     }

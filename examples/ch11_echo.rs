@@ -6,12 +6,15 @@ mod ch11_common;
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use ch11_common::cli::{arguments, nothing_else, Mode};
+use ch11_common::protocol::{accept, shutdown_signal, Backoff};
 
 const USAGE: &str = "\
 usage: ch11_echo [--serve PORT]
@@ -104,17 +107,25 @@ async fn run() -> std::io::Result<()> {
 }
 // ANCHOR_END: main
 
-/// Serves on 127.0.0.1:PORT until Ctrl-C, one task per connection, for trying by hand.
+/// Serves on 127.0.0.1:PORT until Ctrl-C or SIGTERM, one task per connection, for trying by
+/// hand. It accepts the way the line server does (page "Back-pressure and shutdown"): at
+/// most 1000 connections at once, connection errors skipped, other errors backed off.
 async fn serve_by_hand(port: u16) -> std::io::Result<()> {
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     println!("echoing on 127.0.0.1:{port}; try `nc 127.0.0.1 {port}`, stop with Ctrl-C");
+    let permits = Arc::new(Semaphore::new(1000));
+    let mut backoff = Backoff::default();
+    // One signal future for the whole loop, so that no signal falls between two of them.
+    let mut stopped = std::pin::pin!(shutdown_signal()?);
     loop {
         tokio::select! {
-            accepted = listener.accept() => {
-                let (stream, _peer) = accepted?;
-                tokio::spawn(echo(stream));
+            (stream, permit) = accept(&listener, &permits, &mut backoff) => {
+                tokio::spawn(async move {
+                    let _ = echo(stream).await;
+                    drop(permit);
+                });
             }
-            stopped = tokio::signal::ctrl_c() => return stopped,
+            () = &mut stopped => return Ok(()),
         }
     }
 }

@@ -9,12 +9,13 @@ use std::sync::Arc;
 
 use futures::{SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{broadcast, Barrier};
+use tokio::sync::{broadcast, Barrier, Semaphore};
 use tokio::task::JoinSet;
 use tokio_util::codec::{Framed, LinesCodec, LinesCodecError};
 use tokio_util::sync::CancellationToken;
 
 use ch11_common::cli::no_arguments;
+use ch11_common::protocol::{accept, Backoff};
 
 const USAGE: &str = "\
 usage: ch11_ex_chat
@@ -69,17 +70,24 @@ async fn relay(listener: TcpListener, stop: CancellationToken) {
     // Room for 64 messages per slow reader; one that falls further behind hears how many
     // it missed instead of slowing everyone down.
     let (relay, _) = broadcast::channel(64);
+    // The accept loop of the line server: a connection limit, errors handled.
+    let permits = Arc::new(Semaphore::new(1000));
+    let mut backoff = Backoff::default();
     let mut members = JoinSet::new();
     let mut next_id = 0;
     loop {
         tokio::select! {
             _ = stop.cancelled() => break,
-            accepted = listener.accept() => {
-                if let Ok((stream, _peer)) = accepted {
-                    next_id += 1;
-                    members.spawn(member(stream, next_id, relay.clone()));
-                }
+            (stream, permit) = accept(&listener, &permits, &mut backoff) => {
+                next_id += 1;
+                let member = member(stream, next_id, relay.clone());
+                members.spawn(async move {
+                    let _ = member.await;
+                    drop(permit);
+                });
             }
+            // Collect the members who have left, so that the set does not grow.
+            Some(_) = members.join_next() => {}
         }
     }
     members.shutdown().await;

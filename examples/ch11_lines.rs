@@ -12,7 +12,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
 use ch11_common::cli::{arguments, nothing_else, Mode};
-use ch11_common::protocol::{serve, serve_by_hand, MAX_LINE};
+use ch11_common::protocol::{serve, serve_by_hand, Limits, MAX_LINE};
 
 const USAGE: &str = "\
 usage: ch11_lines [--serve PORT]
@@ -70,7 +70,7 @@ async fn run() -> std::io::Result<()> {
     let listener = TcpListener::bind("127.0.0.1:0").await?; // port 0: any free port
     let addr = listener.local_addr()?;
     let stop = CancellationToken::new();
-    let server = tokio::spawn(serve(listener, stop.clone()));
+    let server = tokio::spawn(serve(listener, stop.clone(), Limits::default()));
 
     let commands: [&[u8]; 6] = [
         b"SUM 1 2 3",

@@ -1,6 +1,7 @@
-//! A bounded load test of the line server, from inside the program: a fixed number of
-//! clients, each sending a fixed number of requests one after another; prints requests per
-//! second and the 50th and 99th percentile latencies.
+//! A load test of the line server, from inside the program: a fixed number of clients, each
+//! sending requests one after another for a few seconds after a warm-up, three times; prints
+//! requests per second and the 50th and 99th percentile latencies of each run, and their
+//! spread.
 
 mod ch11_common;
 
@@ -15,52 +16,72 @@ use tokio_util::codec::{Framed, LinesCodec};
 use tokio_util::sync::CancellationToken;
 
 use ch11_common::cli::{arguments, Mode};
-use ch11_common::protocol::{serve, serve_by_hand};
+use ch11_common::protocol::{serve, serve_by_hand, Limits};
 
 const USAGE: &str = "\
-usage: ch11_load [CLIENTS REQUESTS]
+usage: ch11_load [CLIENTS SECONDS]
 
 Starts the line server of chapter 11 on 127.0.0.1 (a free port) and runs CLIENTS clients
-(default 10), each sending REQUESTS requests (default 1000) one after another, each a
-`SUM` whose answer it checks. Prints the requests per second and the 50th and 99th
-percentile latencies, then stops the server. Both numbers from 1 to 10000.
+(default 10, from 1 to 1000), each sending `SUM` requests one after another over its own
+connection and checking every answer. Each of three runs lasts a warm-up of 0.5 s, whose
+requests are not counted, then SECONDS seconds (default 2, from 0.1 to 60) that are
+measured. Prints each run's requests per second and latency percentiles, then the spread
+between the runs.
 
 With --serve PORT, only serves on 127.0.0.1:PORT until Ctrl-C.
 ";
 
-fn parse(args: &[String]) -> Result<(usize, usize), String> {
-    let number = |text: &String| match text.parse::<usize>() {
-        Ok(n) if (1..=10_000).contains(&n) => Ok(n),
-        _ => Err(format!("expected a number from 1 to 10000, not `{text}`")),
+const RUNS: usize = 3;
+const WARM_UP: Duration = Duration::from_millis(500);
+
+fn parse(args: &[String]) -> Result<(usize, Duration), String> {
+    let clients = |text: &String| match text.parse::<usize>() {
+        Ok(n) if (1..=1000).contains(&n) => Ok(n),
+        _ => Err(format!("expected CLIENTS from 1 to 1000, not `{text}`")),
+    };
+    let seconds = |text: &String| match text.parse::<f64>() {
+        Ok(s) if (0.1..=60.0).contains(&s) => Ok(Duration::from_secs_f64(s)),
+        _ => Err(format!("expected SECONDS from 0.1 to 60, not `{text}`")),
     };
     match args {
-        [] => Ok((10, 1000)),
-        [clients, requests] => Ok((number(clients)?, number(requests)?)),
-        _ => Err("expected CLIENTS and REQUESTS, or nothing".into()),
+        [] => Ok((10, Duration::from_secs(2))),
+        [c, s] => Ok((clients(c)?, seconds(s)?)),
+        _ => Err("expected CLIENTS and SECONDS, or nothing".into()),
     }
 }
 
 // ANCHOR: client
-/// One client: sends its requests one at a time over one connection, checks each answer,
-/// and returns the latency of every request.
-async fn client(addr: SocketAddr, id: usize, requests: usize) -> std::io::Result<Vec<Duration>> {
+/// One client: sends requests one at a time over one connection until `end`, checks each
+/// answer, and returns how many requests it sent and the latencies of those it sent after
+/// `measure_from`.
+async fn client(
+    addr: SocketAddr,
+    id: i64,
+    measure_from: Instant,
+    end: Instant,
+) -> std::io::Result<(u64, Vec<Duration>)> {
     let failed = std::io::Error::other;
     let mut lines = Framed::new(TcpStream::connect(addr).await?, LinesCodec::new());
-    let mut latencies = Vec::with_capacity(requests);
-    for n in 0..requests {
-        let (a, b) = (id as i64, n as i64);
+    let mut latencies = Vec::new();
+    let mut n: i64 = 0;
+    loop {
         let sent = Instant::now();
-        lines.send(format!("SUM {a} {b}")).await.map_err(failed)?;
+        if sent >= end {
+            return Ok((n as u64, latencies));
+        }
+        lines.send(format!("SUM {id} {n}")).await.map_err(failed)?;
         let answer = lines
             .next()
             .await
             .ok_or_else(|| std::io::Error::other("the server closed"))?;
-        latencies.push(sent.elapsed());
-        if answer.map_err(failed)? != format!("OK {}", a + b) {
+        if sent >= measure_from {
+            latencies.push(sent.elapsed()); // the warm-up's requests are not counted
+        }
+        if answer.map_err(failed)? != format!("OK {}", id + n) {
             return Err(std::io::Error::other("a wrong answer"));
         }
+        n += 1;
     }
-    Ok(latencies)
 }
 // ANCHOR_END: client
 
@@ -77,42 +98,82 @@ fn percentile(sorted: &[Duration], p: usize) -> Duration {
 // ANCHOR_END: percentile
 
 // ANCHOR: main
-async fn run(clients: usize, requests: usize) -> std::io::Result<()> {
+/// One run: every client connects, warms up, then is measured for `seconds`. Returns the
+/// how many requests were sent, the requests per second and the sorted latencies of the
+/// measured part.
+async fn one_run(
+    addr: SocketAddr,
+    clients: usize,
+    seconds: Duration,
+) -> std::io::Result<(u64, f64, Vec<Duration>)> {
+    let measure_from = Instant::now() + WARM_UP;
+    let end = measure_from + seconds;
+    let mut tasks = JoinSet::new();
+    for id in 1..=clients as i64 {
+        tasks.spawn(client(addr, id, measure_from, end));
+    }
+    let (mut sent, mut latencies) = (0, Vec::new());
+    while let Some(ended) = tasks.join_next().await {
+        let (requests, measured) = ended.expect("a client panicked")?;
+        sent += requests;
+        latencies.extend(measured);
+    }
+    latencies.sort();
+    let rate = latencies.len() as f64 / seconds.as_secs_f64();
+    Ok((sent, rate, latencies))
+}
+
+async fn run(clients: usize, seconds: Duration) -> std::io::Result<()> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let stop = CancellationToken::new();
-    let server = tokio::spawn(serve(listener, stop.clone()));
+    let server = tokio::spawn(serve(listener, stop.clone(), Limits::default()));
 
-    let start = Instant::now();
-    let mut tasks = JoinSet::new();
-    for id in 1..=clients {
-        tasks.spawn(client(addr, id, requests));
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "{clients} clients, one request at a time on each connection; {RUNS} runs of {:.1} s \
+         after a {:.1} s warm-up",
+        seconds.as_secs_f64(),
+        WARM_UP.as_secs_f64()
+    );
+    let mut rates = Vec::new();
+    let mut p99s = Vec::new();
+    let mut sent = 0;
+    for n in 1..=RUNS {
+        let (requests, rate, latencies) = one_run(addr, clients, seconds).await?;
+        sent += requests;
+        println!(
+            "run {n}: {:.3} million requests per second; latency p50 {:.3} ms, p99 {:.3} ms, \
+             max {:.3} ms",
+            rate / 1e6,
+            ms(percentile(&latencies, 50)),
+            ms(percentile(&latencies, 99)),
+            ms(latencies[latencies.len() - 1])
+        );
+        rates.push(rate);
+        p99s.push(ms(percentile(&latencies, 99)));
     }
-    let mut latencies = Vec::with_capacity(clients * requests);
-    while let Some(ended) = tasks.join_next().await {
-        latencies.extend(ended.expect("a client panicked")?);
-    }
-    let elapsed = start.elapsed().as_secs_f64();
     stop.cancel();
     let answered = server.await.expect("the server panicked");
+    println!(
+        "every answer was correct; the server answered every request sent: {}",
+        answered == sent
+    );
 
-    latencies.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!("{clients} clients, {requests} requests each, one at a time on each connection");
+    rates.sort_by(f64::total_cmp);
+    p99s.sort_by(f64::total_cmp);
     println!(
-        "{} answers, all correct; the server answered {answered}",
-        latencies.len()
+        "requests per second: median {:.3} million, from {:.3} to {:.3} ({:.1}% spread)",
+        rates[RUNS / 2] / 1e6,
+        rates[0] / 1e6,
+        rates[RUNS - 1] / 1e6,
+        (rates[RUNS - 1] - rates[0]) / rates[RUNS / 2] * 100.0
     );
     println!(
-        "{:.3} s in all: {:.1} requests per second",
-        elapsed,
-        latencies.len() as f64 / elapsed
-    );
-    println!(
-        "latency: p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
-        ms(percentile(&latencies, 50)),
-        ms(percentile(&latencies, 99)),
-        ms(latencies[latencies.len() - 1])
+        "p99 latency: median {:.3} ms, from {:.3} to {:.3} ms",
+        p99s[RUNS / 2],
+        p99s[0],
+        p99s[RUNS - 1]
     );
     Ok(())
 }
@@ -123,7 +184,7 @@ async fn main() -> ExitCode {
     let result = match arguments(USAGE, parse) {
         Err(status) => return status,
         Ok(Mode::Serve(port)) => serve_by_hand(port).await,
-        Ok(Mode::Run((clients, requests))) => run(clients, requests).await,
+        Ok(Mode::Run((clients, seconds))) => run(clients, seconds).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

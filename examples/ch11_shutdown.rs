@@ -6,17 +6,19 @@ mod ch11_common;
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, Semaphore};
 use tokio::task::JoinSet;
 use tokio::time::{sleep, timeout, Instant};
 use tokio_util::codec::{Framed, LinesCodec, LinesCodecError};
 use tokio_util::sync::CancellationToken;
 
 use ch11_common::cli::no_arguments;
+use ch11_common::protocol::{accept, shutdown_signal, Backoff};
 
 const USAGE: &str = "\
 usage: ch11_shutdown
@@ -65,15 +67,24 @@ async fn connection(stream: TcpStream, stop: CancellationToken) -> Result<(), Li
 
 // ANCHOR: server
 async fn server(listener: TcpListener, stop: CancellationToken, closed: oneshot::Sender<()>) {
+    // The accept loop of the line server: a connection limit, errors handled.
+    let permits = Arc::new(Semaphore::new(1000));
+    let mut backoff = Backoff::default();
     let mut connections = JoinSet::new();
+    let mut finished = 0;
     loop {
         tokio::select! {
+            biased; // once `stop` is cancelled, nothing else is looked at
             _ = stop.cancelled() => break,
-            accepted = listener.accept() => {
-                if let Ok((stream, _peer)) = accepted {
-                    connections.spawn(connection(stream, stop.clone()));
-                }
+            (stream, permit) = accept(&listener, &permits, &mut backoff) => {
+                let connection = connection(stream, stop.clone());
+                connections.spawn(async move {
+                    let _ = connection.await;
+                    drop(permit);
+                });
             }
+            // Collect the connections that have ended, so that the set does not grow.
+            Some(_) = connections.join_next() => finished += 1,
         }
     }
     // 1. Stop accepting: with the listener gone, a new client is refused by the system.
@@ -86,7 +97,6 @@ async fn server(listener: TcpListener, stop: CancellationToken, closed: oneshot:
         DEADLINE.as_secs()
     );
     // 2. Let the open connections finish, within the deadline.
-    let mut finished = 0;
     let waited = timeout(DEADLINE, async {
         while connections.join_next().await.is_some() {
             finished += 1;
@@ -151,6 +161,14 @@ async fn run() -> std::io::Result<()> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let stop = CancellationToken::new();
+    // Ctrl-C or SIGTERM cancels the token. The handlers are installed here, before any
+    // signal can come; from now on neither ends the process.
+    let signalled = shutdown_signal()?;
+    let on_signal = stop.clone();
+    tokio::spawn(async move {
+        signalled.await;
+        on_signal.cancel();
+    });
     let (closed, listener_closed) = oneshot::channel();
     let server = tokio::spawn(server(listener, stop.clone(), closed));
 
@@ -166,8 +184,9 @@ async fn run() -> std::io::Result<()> {
         // error comes out when the clients are joined below.
         let _ = is_ready.await;
     }
-    println!("main: asking the server to shut down");
-    stop.cancel();
+    // What systemd, Docker or Kubernetes does to stop a service.
+    println!("main: sending SIGTERM to this process");
+    nix::sys::signal::raise(nix::sys::signal::Signal::SIGTERM)?;
 
     listener_closed
         .await

@@ -4,6 +4,7 @@ non-blocking acquire shows the state of the lock, so the program never hangs.
 Standard library only; Python 3.11 or newer."""
 
 import argparse
+import sys
 import threading
 
 
@@ -51,6 +52,7 @@ def main() -> None:
         description="A lock acquired by hand stays held after an exception; "
         "a with statement releases it."
     ).parse_args()
+    print(f"python: {sys.version.split()[0]}")
     attempt("by hand", withdraw_by_hand, 30)
     attempt("by hand", withdraw_by_hand, 500)
     attempt("with", withdraw_with, 500)

@@ -5,8 +5,10 @@ the parent waits for its consumers at most JOIN_LIMIT seconds, so that no trial 
 Standard library only; Python 3.11 or newer."""
 
 import argparse
+import math
 import multiprocessing
 import queue
+import sys
 
 NUMBERS = [2, 36, 101, 193, 323, 513, 1327, 100000, 9999999, 433785907]
 CONSUMERS = 4
@@ -21,11 +23,9 @@ def is_prime(n: int) -> bool:
         return False
     if n % 2 == 0:
         return n == 2
-    divisor = 3
-    while divisor * divisor <= n:
+    for divisor in range(3, math.isqrt(n) + 1, 2):
         if n % divisor == 0:
             return False
-        divisor += 2
     return True
 
 
@@ -89,12 +89,22 @@ def share(count: int) -> str:
 
 
 def main() -> None:
-    argparse.ArgumentParser(
+    parser = argparse.ArgumentParser(
         description=f"Runs the original's racy consumer loop {TRIALS} times with the "
         f"consumers started first, as in the original, and {TRIALS} times with the tasks "
         f"queued first; {CONSUMERS} consumers and {len(NUMBERS)} tasks each time. Reports "
         "how often each outcome happened. Every wait is bounded: no trial can hang."
-    ).parse_args()
+    )
+    parser.add_argument(
+        "--start-method",
+        choices=multiprocessing.get_all_start_methods(),
+        help="how consumer processes start (default: the platform's)",
+    )
+    args = parser.parse_args()
+    if args.start_method:
+        multiprocessing.set_start_method(args.start_method)
+    # The outcome depends on how fast consumers start, so say how they start.
+    print(f"python: {sys.version.split()[0]}, start method {multiprocessing.get_start_method()}")
     for tasks_first in (False, True):
         counts = dict.fromkeys(["quit early", "lost", "unchecked", "all checked", "stuck"], 0)
         for _ in range(TRIALS):
@@ -105,7 +115,7 @@ def main() -> None:
         print(f"  a consumer stopped before checking a task:   {share(counts['quit early'])}")
         print(f"  a consumer waited in get() for a taken task: {share(counts['lost'])}")
         print(f"  some tasks were never checked:               {share(counts['unchecked'])}")
-        print(f"  all {len(NUMBERS)} tasks were checked:                     {share(counts['all checked'])}")
+        print(f"  all {len(NUMBERS)} tasks were checked:                   {share(counts['all checked'])}")
         print(f"  a consumer was still running after {JOIN_LIMIT:.1f} s:    {share(counts['stuck'])}")
 
 

@@ -5,6 +5,7 @@ whole run about a second). Standard library only; Python 3.11 or newer."""
 
 import argparse
 import asyncio
+import sys
 import time
 
 COUNTDOWNS = [("A", 1.0), ("B", 0.8), ("C", 0.5)]
@@ -53,4 +54,5 @@ if __name__ == "__main__":
     parser.add_argument("--scale", type=positive, default=1.0,
                         help="multiply every wait by this factor (default 1)")
     arguments = parser.parse_args()
+    print(f"python: {sys.version.split()[0]}")
     asyncio.run(main(arguments.scale))

@@ -7,6 +7,7 @@ newer."""
 
 import argparse
 import asyncio
+import sys
 
 CLIENTS = 3
 
@@ -74,4 +75,5 @@ async def main() -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.parse_args()
+    print(f"python: {sys.version.split()[0]}")
     asyncio.run(main())

@@ -25,8 +25,8 @@ impl ChildGuard {
 
 impl Drop for ChildGuard {
     fn drop(&mut self) {
-        // Errors are ignored: there is no one to report them to, and the only
-        // one that can happen here is that the child has already exited.
+        // Errors are ignored: there is no one to report them to. A child that has
+        // already exited is not one: `kill` returns `Ok` for it.
         let _ = self.0.kill();
         let _ = self.0.wait();
     }

@@ -3,7 +3,6 @@
 // downloaded; the images are written as PNG files into a temporary folder that is
 // removed when the program ends.
 
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -167,30 +166,23 @@ fn distance_sq_to_segment(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> f64 {
 }
 
 // ANCHOR: files
-/// A folder under the system's temporary directory, removed when dropped: at the
+/// A new folder under the system's temporary directory, removed when dropped: at the
 /// end of `main`, and also when the program returns early with an error.
-pub struct ScratchFolder(PathBuf);
+pub struct ScratchFolder(tempfile::TempDir);
 
 impl ScratchFolder {
-    /// `name` plus the process id, so that two programs running at once never share one.
+    /// `name` plus a random suffix. The `tempfile` crate creates the folder only if
+    /// nothing by that name exists, so no other program's folder is ever reused or
+    /// removed, even one that guessed the name.
     pub fn new(name: &str) -> io::Result<ScratchFolder> {
-        let path = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
-        if path.exists() {
-            fs::remove_dir_all(&path)?;
-        }
-        fs::create_dir_all(&path)?;
-        Ok(ScratchFolder(path))
+        let folder = tempfile::Builder::new()
+            .prefix(&format!("{name}-"))
+            .tempdir()?;
+        Ok(ScratchFolder(folder))
     }
 
     pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for ScratchFolder {
-    fn drop(&mut self) {
-        // Nothing useful can be done if removing fails; the system cleans its temp folder.
-        let _ = fs::remove_dir_all(&self.0);
+        self.0.path()
     }
 }
 

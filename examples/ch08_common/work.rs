@@ -16,7 +16,7 @@ pub type Failure = Box<dyn Error + Send + Sync>;
 
 // ANCHOR: stages
 pub fn read(path: &Path) -> Result<Vec<u8>, Failure> {
-    Ok(fs::read(path)?)
+    fs::read(path).map_err(|e| in_file(path, e))
 }
 
 pub fn decode(png: &[u8]) -> Result<DynamicImage, Failure> {
@@ -42,14 +42,20 @@ pub fn write(input: &Path, output_folder: &Path, png: &[u8]) -> Result<(), Failu
     let name = input
         .file_name()
         .ok_or("an input path without a file name")?;
-    Ok(fs::write(output_folder.join(name), png)?)
+    let output = output_folder.join(name);
+    fs::write(&output, png).map_err(|e| in_file(&output, e))
+}
+
+/// An error that says which file it is about: out of 400, the user needs to know.
+pub fn in_file(path: &Path, error: impl std::fmt::Display) -> Failure {
+    format!("{}: {error}", path.display()).into()
 }
 // ANCHOR_END: stages
 
 // ANCHOR: process
 /// The whole job for one file. Returns the checksum of the result: its white pixels.
 pub fn process(input: &Path, output_folder: &Path) -> Result<u64, Failure> {
-    let image = decode(&read(input)?)?;
+    let image = decode(&read(input)?).map_err(|e| in_file(input, e))?;
     process_decoded(&image, input, output_folder)
 }
 
@@ -60,7 +66,8 @@ pub fn process_decoded(
     output_folder: &Path,
 ) -> Result<u64, Failure> {
     let binary = threshold(&convert(image));
-    write(input, output_folder, &encode(&binary)?)?;
+    let png = encode(&binary).map_err(|e| in_file(input, e))?;
+    write(input, output_folder, &png)?;
     Ok(thresholds::white_pixels(&binary))
 }
 // ANCHOR_END: process

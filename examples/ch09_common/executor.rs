@@ -108,6 +108,7 @@ pub async fn yield_now() {
     YieldNow { yielded: false }.await
 }
 
+#[must_use = "futures do nothing unless you `.await` or poll them"]
 struct YieldNow {
     yielded: bool,
 }

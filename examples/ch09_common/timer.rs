@@ -12,6 +12,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 /// A future that is ready once `deadline` has passed.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Sleep {
     deadline: Instant,
     // The waker the timer thread holds for us, so that we register again only when the

@@ -1,6 +1,8 @@
 //! Structures the book checks with loom. Each one takes its atomics and threads from
 //! [`sync`], which is std normally and loom's models of std under `--cfg loom`.
 
+pub mod ch14_counter;
+
 pub mod sync {
     #[cfg(loom)]
     pub use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -49,3 +51,4 @@ impl Mailbox {
     }
 }
 // ANCHOR_END: mailbox
+pub mod ch03_priority_queue;

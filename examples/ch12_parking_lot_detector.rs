@@ -1,0 +1,184 @@
+//! parking_lot's own deadlock detector on the three-way deadlock of `ch12_wait_for_graph`:
+//! three threads, three plain `parking_lot::Mutex`es, each thread holding one and blocked in
+//! `lock` on the next. A detector thread calls `deadlock::check_deadlock` until it reports
+//! the cycle. Needs parking_lot's `deadlock_detection` feature, which this book switches on
+//! with its own feature: `--features ch12-deadlock-detection`.
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use parking_lot::{deadlock, Mutex};
+
+// ANCHOR: workers
+/// Thread i takes lock i, waits until all three hold one, then locks lock i + 1: forever.
+#[inline(never)]
+fn worker(i: usize, locks: &[Mutex<()>; 3], all_hold_one: &Barrier) {
+    let _first = locks[i].lock();
+    all_hold_one.wait();
+    let _second = locks[(i + 1) % 3].lock();
+    unreachable!("the three locks form a cycle");
+}
+// ANCHOR_END: workers
+
+// ANCHOR: detector
+/// A cycle of deadlocked threads: each thread's id, and our functions on its stack.
+type Cycle = Vec<(thread::ThreadId, Vec<String>)>;
+
+/// Calls `check_deadlock` every 50 ms, for at most 5 s, and returns the first cycles found:
+/// for each thread in a cycle, its id and the names of this program's functions on its stack.
+fn wait_for_deadlock() -> Option<Vec<Cycle>> {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(5) {
+        let cycles = deadlock::check_deadlock();
+        if !cycles.is_empty() {
+            let described = cycles
+                .iter()
+                .map(|cycle| {
+                    cycle
+                        .iter()
+                        .map(|t| {
+                            // The names of this program's functions on the thread's stack.
+                            let mut frames = Vec::new();
+                            for frame in t.backtrace().frames() {
+                                for symbol in frame.symbols() {
+                                    let Some(name) = symbol.name() else { continue };
+                                    let name = format!("{name:#}");
+                                    if name.starts_with("ch12_parking_lot_detector::")
+                                        && !name.contains("{{closure}}")
+                                        && !frames.contains(&name)
+                                    {
+                                        frames.push(name);
+                                    }
+                                }
+                            }
+                            (t.thread_id(), frames)
+                        })
+                        .collect()
+                })
+                .collect();
+            return Some(described);
+        }
+        thread::park_timeout(Duration::from_millis(50));
+    }
+    None
+}
+// ANCHOR_END: detector
+
+/// Rounds, and lock-and-unlock pairs in each round: as in `ch12_wait_for_graph`.
+const ROUNDS: usize = 9;
+const PAIRS: u32 = 500_000;
+
+/// `ROUNDS` rounds of `PAIRS` lock-and-unlock pairs, in nanoseconds per pair, sorted.
+fn rounds(mut lock_unlock: impl FnMut()) -> Vec<f64> {
+    let mut ns: Vec<f64> = (0..ROUNDS)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..PAIRS {
+                lock_unlock();
+            }
+            start.elapsed().as_secs_f64() * 1e9 / f64::from(PAIRS)
+        })
+        .collect();
+    ns.sort_by(f64::total_cmp);
+    ns
+}
+
+const USAGE: &str = "\
+usage: ch12_parking_lot_detector
+
+Three threads deadlock on three parking_lot mutexes; parking_lot's deadlock detector finds
+the cycle, and the program reports it and ends, leaving the three threads blocked. Then it
+times a lock and unlock of an uncontended parking_lot Mutex with the detector compiled in.
+Build it with `--features ch12-deadlock-detection`.
+";
+
+fn main() -> ExitCode {
+    if let Err(status) = no_arguments(USAGE) {
+        return status;
+    }
+    // ANCHOR: main
+    let locks = Arc::new([Mutex::new(()), Mutex::new(()), Mutex::new(())]);
+    let all_hold_one = Arc::new(Barrier::new(3));
+    let mut names = HashMap::new();
+    for i in 0..3 {
+        let (locks, all_hold_one) = (locks.clone(), all_hold_one.clone());
+        let name = format!("thread-{}", i + 1);
+        // Never joined: these threads stay blocked until the process ends.
+        let handle = thread::Builder::new()
+            .name(name.clone())
+            .spawn(move || worker(i, &locks, &all_hold_one))
+            .expect("spawning a thread");
+        names.insert(handle.thread().id(), name);
+    }
+    match wait_for_deadlock() {
+        Some(cycles) => {
+            for cycle in cycles {
+                let mut threads: Vec<String> = cycle
+                    .iter()
+                    .map(|(id, frames)| format!("{} in {}", names[id], frames.join(" < ")))
+                    .collect();
+                threads.sort();
+                println!("detector: a cycle of {} threads:", threads.len());
+                for thread in threads {
+                    println!("  {thread}");
+                }
+            }
+            println!("detector: they stay blocked; the program ends without joining them");
+        }
+        None => println!("detector: no deadlock found in 5 s"),
+    }
+    // ANCHOR_END: main
+
+    let free = Mutex::new(0u64);
+    let ns = rounds(|| *std::hint::black_box(&free).lock() += 1);
+    println!(
+        "uncontended lock and unlock with deadlock_detection, ns per pair, {ROUNDS} rounds of {PAIRS}:"
+    );
+    println!("                     fastest  median slowest  spread");
+    println!(
+        "  parking_lot::Mutex {:>7.1} {:>7.1} {:>7.1} {:>7.1}",
+        ns[0],
+        ns[ROUNDS / 2],
+        ns[ROUNDS - 1],
+        ns[ROUNDS - 1] - ns[0]
+    );
+    ExitCode::SUCCESS
+}
+
+// The command line, the same in every program of the book that takes no arguments:
+// `--help` prints the usage, anything else is refused with exit status 2.
+fn no_arguments(usage: &str) -> Result<(), ExitCode> {
+    quiet_on_closed_pipe();
+    match std::env::args_os().nth(1) {
+        None => Ok(()),
+        Some(flag) if flag == "--help" || flag == "-h" => {
+            print!("{usage}");
+            Err(ExitCode::SUCCESS)
+        }
+        Some(other) => {
+            eprintln!(
+                "error: unexpected argument `{}` (try --help)",
+                other.to_string_lossy()
+            );
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// `println!` panics with "failed printing to stdout: Broken pipe" when standard output is
+/// a pipe whose reader has gone (`| head`); end quietly then, as command-line tools do.
+/// Only that panic: a failed write to a socket, a file or a child still panics as usual.
+fn quiet_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.payload_as_str().is_some_and(|m| {
+            m.starts_with("failed printing to stdout") && m.contains("Broken pipe")
+        }) {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
+}

@@ -1,0 +1,132 @@
+//! Exercise: a lock file that is taken with `create_new` and removed when its guard is
+//! dropped. Four threads compete for it in 500 rounds; in every round exactly one may win,
+//! and after every round the file must be gone.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, ErrorKind, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Barrier;
+use std::thread;
+
+const USAGE: &str = "\
+usage: ch14_ex_lockfile
+
+Four threads try to take one lock file at once, in 500 rounds. Prints in how many
+rounds exactly one thread won, and whether the file was left behind.
+";
+
+const THREADS: usize = 4;
+const ROUNDS: usize = 500;
+
+// ANCHOR: guard
+/// Holds the lock file; dropping it removes the file, so the lock is released however the
+/// holder's scope ends.
+struct LockFile {
+    path: PathBuf,
+    _file: File,
+}
+
+impl LockFile {
+    /// `Ok(None)` when someone else holds the lock.
+    fn try_take(path: &Path) -> io::Result<Option<LockFile>> {
+        match OpenOptions::new().write(true).create_new(true).open(path) {
+            Ok(mut file) => {
+                writeln!(file, "{}", std::process::id())?;
+                Ok(Some(LockFile {
+                    path: path.to_owned(),
+                    _file: file,
+                }))
+            }
+            Err(err) if err.kind() == ErrorKind::AlreadyExists => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+}
+
+impl Drop for LockFile {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+// ANCHOR_END: guard
+
+fn main() -> ExitCode {
+    if let Err(status) = no_arguments(USAGE) {
+        return status;
+    }
+    let folder = match tempfile::tempdir() {
+        Ok(folder) => folder,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let path = folder.path().join("job.lock");
+    let (mut one_winner, mut left_behind) = (0, 0);
+    for _ in 0..ROUNDS {
+        // The winners hold their guard until every thread has tried.
+        let tried = Barrier::new(THREADS);
+        let winners = thread::scope(|s| {
+            let handles: Vec<_> = (0..THREADS)
+                .map(|_| {
+                    s.spawn(|| {
+                        let lock = LockFile::try_take(&path);
+                        tried.wait();
+                        matches!(lock, Ok(Some(_)))
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap())
+                .filter(|&w| w)
+                .count()
+        });
+        if winners == 1 {
+            one_winner += 1;
+        }
+        if path.exists() {
+            left_behind += 1;
+        }
+    }
+    println!("{THREADS} threads, {ROUNDS} rounds");
+    println!("rounds with exactly one winner: {one_winner}");
+    println!("rounds that left the lock file behind: {left_behind}");
+    ExitCode::SUCCESS
+}
+
+// The command line, the same in every program of the book that takes no arguments:
+// `--help` prints the usage, anything else is refused with exit status 2.
+fn no_arguments(usage: &str) -> Result<(), ExitCode> {
+    quiet_on_closed_pipe();
+    match std::env::args_os().nth(1) {
+        None => Ok(()),
+        Some(flag) if flag == "--help" || flag == "-h" => {
+            print!("{usage}");
+            Err(ExitCode::SUCCESS)
+        }
+        Some(other) => {
+            eprintln!(
+                "error: unexpected argument `{}` (try --help)",
+                other.to_string_lossy()
+            );
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// `println!` panics with "failed printing to stdout: Broken pipe" when standard output is
+/// a pipe whose reader has gone (`| head`); end quietly then, as command-line tools do.
+/// Only that panic: a failed write to a socket, a file or a child still panics as usual.
+fn quiet_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.payload_as_str().is_some_and(|m| {
+            m.starts_with("failed printing to stdout") && m.contains("Broken pipe")
+        }) {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
+}
