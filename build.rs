@@ -57,6 +57,15 @@ fn main() -> ExitCode {
         .collect();
 
     let mut problems: Vec<Problem> = Vec::new();
+    // The examples that need a feature, read once from Cargo.toml for every block below.
+    let featured = bookkit::run::featured_examples(root).unwrap_or_else(|error| {
+        problems.push(Problem {
+            page: "Cargo.toml".into(),
+            line: 1,
+            message: format!("cannot read its [[example]] tables: {error}"),
+        });
+        Vec::new()
+    });
     let mut command_line = String::new();
     let mut listings = String::new();
     let mut compile_fail = String::new();
@@ -143,7 +152,7 @@ fn main() -> ExitCode {
         match bookkit::blocks::output_blocks(page) {
             Ok(blocks) => {
                 for block in blocks {
-                    if let Some(problem) = features_problem(root, &block) {
+                    if let Some(problem) = features_problem(&featured, &block) {
                         problems.push(Problem {
                             page: page.path.clone(),
                             line: block.line(),
@@ -213,14 +222,14 @@ fn raw_string(text: &str) -> String {
 
 /// A block that runs an example shows `--features` exactly when Cargo.toml declares the
 /// example with `required-features`, and names those: the reader's command must build it.
-fn features_problem(root: &Path, block: &bookkit::OutputBlock) -> Option<String> {
+fn features_problem(featured: &[(String, String)], block: &bookkit::OutputBlock) -> Option<String> {
     let bookkit::Command::Example { name, features, .. } = &block.command else {
         return None;
     };
-    let required = match bookkit::run::required_features(root, name) {
-        Ok(required) => required,
-        Err(error) => return Some(format!("cannot read Cargo.toml: {error}")),
-    };
+    let required = featured
+        .iter()
+        .find(|(example, _)| example == name)
+        .map(|(_, features)| features.clone());
     (features != &required).then(|| match &required {
         Some(required) => {
             format!("`{name}` needs `--features {required}` (its required-features in Cargo.toml)")

@@ -101,7 +101,7 @@ pub struct Listing {
 pub enum Command {
     /// `$ cargo run --release [--features FEATURES] --example NAME [--] ARGS`. `features`
     /// is shown only for an example that Cargo.toml declares with `required-features`
-    /// (`run::required_features`), and must name exactly those.
+    /// (`run::featured_examples`), and must name exactly those.
     Example {
         name: String,
         args: Vec<String>,

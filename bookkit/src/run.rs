@@ -189,12 +189,25 @@ pub fn built_example(name: &str) -> io::Result<std::path::PathBuf> {
     static FEATURED: Mutex<Option<HashMap<String, Result<(), String>>>> = Mutex::new(None);
     let built = BUILT.get_or_init(|| cargo_build(&["--workspace", "--examples"]));
     built.clone().map_err(io::Error::other)?;
-    if let Some(features) = required_features(&std::env::current_dir()?, name)? {
+    // Cargo.toml is read once per test process, not once per test.
+    static NEED_FEATURES: OnceLock<Result<Vec<(String, String)>, String>> = OnceLock::new();
+    let need_features = NEED_FEATURES
+        .get_or_init(|| {
+            let root = std::env::current_dir().map_err(|e| e.to_string())?;
+            featured_examples(&root).map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|e| io::Error::other(e.clone()))?;
+    let features = need_features
+        .iter()
+        .find(|(example, _)| example == name)
+        .map(|(_, features)| features);
+    if let Some(features) = features {
         let mut featured = FEATURED.lock().unwrap_or_else(|e| e.into_inner());
         featured
             .get_or_insert_with(HashMap::new)
             .entry(name.to_owned())
-            .or_insert_with(|| cargo_build(&["--example", name, "--features", &features]))
+            .or_insert_with(|| cargo_build(&["--example", name, "--features", features]))
             .clone()
             .map_err(io::Error::other)?;
     }
@@ -229,16 +242,6 @@ fn cargo_build(args: &[&str]) -> Result<(), String> {
         .success()
         .then_some(())
         .ok_or_else(|| format!("`cargo build {}` failed: {status}", args.join(" ")))
-}
-
-/// The features example `name` needs, as `cargo --features` takes them: its
-/// `required-features` in the book's Cargo.toml (under `root`), or `None` for an example that
-/// any build of the book compiles.
-pub fn required_features(root: &std::path::Path, name: &str) -> io::Result<Option<String>> {
-    Ok(featured_examples(root)?
-        .into_iter()
-        .find(|(example, _)| example == name)
-        .map(|(_, features)| features))
 }
 
 /// Every example of the book's Cargo.toml that has `required-features`, with them
