@@ -102,6 +102,13 @@ fn main() -> ExitCode {
                     let name = page.test_name(listing.line);
                     let place = format!("{}:{}", page.path, listing.line);
                     match listing.kind {
+                        ListingKind::Run | ListingKind::CompileOnly if listing.extension => {
+                            // Chapter 15's PyO3 code: maturin builds it (tests/listings.rs).
+                            let _ = writeln!(
+                                listings,
+                                "#[test]\nfn {name}() {{\n    support::extension_listing({place:?});\n}}\n",
+                            );
+                        }
                         ListingKind::Run | ListingKind::CompileOnly
                             if listing.example.is_some() =>
                         {
@@ -109,7 +116,11 @@ fn main() -> ExitCode {
                             // as the example, so the test runs cargo's build (unless an output
                             // block already runs it exactly as this listing would).
                             let example = listing.example.as_deref().unwrap_or_default();
+                            // A block from a shared module (`chNN_common/`) is compiled by
+                            // the example that declares it; running that example proves nothing
+                            // more about the block.
                             let run = listing.kind == ListingKind::Run
+                                && !listing.shared_module
                                 && !run_by_outputs.contains(example);
                             let _ = writeln!(
                                 listings,

@@ -51,8 +51,8 @@ fn dinner(tie_break: bool) -> [Option<usize>; 2] {
     let fork = Mutex::new(());
     let step = Barrier::new(2);
     thread::scope(|s| {
-        let w = s.spawn(|| dine(&wife, &husband, &fork, &step, tie_break));
-        let h = s.spawn(|| dine(&husband, &wife, &fork, &step, tie_break));
+        let w = spawn_or_exit(s, || dine(&wife, &husband, &fork, &step, tie_break));
+        let h = spawn_or_exit(s, || dine(&husband, &wife, &fork, &step, tie_break));
         [
             w.join().expect("wife's thread"),
             h.join().expect("husband's thread"),
@@ -60,6 +60,24 @@ fn dinner(tie_break: bool) -> [Option<usize>; 2] {
     })
 }
 // ANCHOR_END: solution
+
+/// Starts a scoped thread, or, if the system refuses one, says so and ends the program at once:
+/// the threads already started would otherwise wait at the barrier for one that never came.
+fn spawn_or_exit<'scope, 'env, T, F>(
+    s: &'scope thread::Scope<'scope, 'env>,
+    f: F,
+) -> thread::ScopedJoinHandle<'scope, T>
+where
+    F: FnOnce() -> T + Send + 'scope,
+    T: Send + 'scope,
+{
+    thread::Builder::new()
+        .spawn_scoped(s, f)
+        .unwrap_or_else(|e| {
+            eprintln!("error: cannot start a thread: {e}");
+            std::process::exit(1)
+        })
+}
 
 fn report(label: &str, meals: [Option<usize>; 2]) {
     let said = |who: &str, ate: Option<usize>| match ate {

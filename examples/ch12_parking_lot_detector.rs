@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{deadlock, Mutex};
 
+mod ch12_common;
+use ch12_common::lock_cost;
+
 // ANCHOR: workers
 /// Thread i takes lock i, waits until all three hold one, then locks lock i + 1: forever.
 #[inline(never)]
@@ -67,31 +70,13 @@ fn wait_for_deadlock() -> Option<Vec<Cycle>> {
 }
 // ANCHOR_END: detector
 
-/// Rounds, and lock-and-unlock pairs in each round: as in `ch12_wait_for_graph`.
-const ROUNDS: usize = 9;
-const PAIRS: u32 = 500_000;
-
-/// `ROUNDS` rounds of `PAIRS` lock-and-unlock pairs, in nanoseconds per pair, sorted.
-fn rounds(mut lock_unlock: impl FnMut()) -> Vec<f64> {
-    let mut ns: Vec<f64> = (0..ROUNDS)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..PAIRS {
-                lock_unlock();
-            }
-            start.elapsed().as_secs_f64() * 1e9 / f64::from(PAIRS)
-        })
-        .collect();
-    ns.sort_by(f64::total_cmp);
-    ns
-}
-
 const USAGE: &str = "\
 usage: ch12_parking_lot_detector
 
 Three threads deadlock on three parking_lot mutexes; parking_lot's deadlock detector finds
 the cycle, and the program reports it and ends, leaving the three threads blocked. Then it
-times a lock and unlock of an uncontended parking_lot Mutex with the detector compiled in.
+times a lock and unlock of an uncontended parking_lot Mutex with the detector compiled in,
+as ch12_lock_cost does without it.
 Build it with `--features ch12-deadlock-detection`.
 ";
 
@@ -132,19 +117,8 @@ fn main() -> ExitCode {
     }
     // ANCHOR_END: main
 
-    let free = Mutex::new(0u64);
-    let ns = rounds(|| *std::hint::black_box(&free).lock() += 1);
-    println!(
-        "uncontended lock and unlock with deadlock_detection, ns per pair, {ROUNDS} rounds of {PAIRS}:"
-    );
-    println!("                     fastest  median slowest  spread");
-    println!(
-        "  parking_lot::Mutex {:>7.1} {:>7.1} {:>7.1} {:>7.1}",
-        ns[0],
-        ns[ROUNDS / 2],
-        ns[ROUNDS - 1],
-        ns[ROUNDS - 1] - ns[0]
-    );
+    // The same timing as `ch12_lock_cost`, which is built without the detector.
+    lock_cost::parking_lot_mutex(true);
     ExitCode::SUCCESS
 }
 

@@ -1,7 +1,9 @@
 //! The dining philosophers: five threads, five forks. The naive program deadlocks (found and
 //! stopped within half a second); then four ways to eat run for a fixed time each, three
 //! times, taking turns, and the program prints meals per second and how evenly the meals were
-//! shared, each as the median and range of the three runs.
+//! shared, each as the median and range of the three runs. It also cuts every run into
+//! windows of 100 ms and says how many philosophers ate at once in each, and how many held
+//! one fork while they waited for the other.
 
 use std::process::ExitCode;
 use std::sync::Barrier;
@@ -19,13 +21,29 @@ const THINK: Duration = Duration::from_millis(1);
 const PATIENCE: Duration = Duration::from_millis(500);
 /// How many times each fix runs.
 const ROUNDS: usize = 3;
-
-fn eat() {
-    thread::sleep(EAT);
-}
+/// The runs are cut into windows this long to see how many philosophers ate at once.
+const WINDOW: Duration = Duration::from_millis(100);
 
 fn think() {
     thread::sleep(THINK);
+}
+
+/// Starts a scoped thread, or, if the system refuses one, says so and ends the program at once:
+/// the threads already started would otherwise wait at the barrier for one that never came.
+fn spawn_or_exit<'scope, 'env, T, F>(
+    s: &'scope thread::Scope<'scope, 'env>,
+    f: F,
+) -> thread::ScopedJoinHandle<'scope, T>
+where
+    F: FnOnce() -> T + Send + 'scope,
+    T: Send + 'scope,
+{
+    thread::Builder::new()
+        .spawn_scoped(s, f)
+        .unwrap_or_else(|e| {
+            eprintln!("error: cannot start a thread: {e}");
+            std::process::exit(1)
+        })
 }
 
 /// Philosopher i's forks: i on the left, i + 1 (wrapping) on the right.
@@ -44,7 +62,7 @@ fn naive(forks: &[Mutex<()>]) -> usize {
             .map(|i| {
                 let (left, right) = forks_of(i, forks);
                 let (all_hold_left, all_done) = (&all_hold_left, &all_done);
-                s.spawn(move || {
+                spawn_or_exit(s, move || {
                     let _left = left.lock();
                     all_hold_left.wait();
                     let got_right = right.try_lock_for(PATIENCE).is_some();
@@ -78,9 +96,9 @@ fn ordered(
     while Instant::now() < until {
         think();
         let _first = first.lock();
+        let got_first = Instant::now();
         let _second = second.lock();
-        eat();
-        meals.eaten += 1;
+        meals.eat(got_first);
     }
     meals
 }
@@ -123,11 +141,11 @@ fn with_waiter(
         waiter.sit();
         {
             let _left = left.lock();
+            let got_left = Instant::now();
             let _right = right.lock();
-            eat();
+            meals.eat(got_left);
         }
         waiter.leave();
-        meals.eaten += 1;
     }
     meals
 }
@@ -149,9 +167,9 @@ fn backing_off(
         think();
         loop {
             let left_fork = left.lock();
+            let got_left = Instant::now();
             if let Some(_right_fork) = right.try_lock() {
-                eat();
-                meals.eaten += 1;
+                meals.eat(got_left);
                 break;
             }
             drop(left_fork);
@@ -167,10 +185,29 @@ fn backing_off(
 }
 // ANCHOR_END: backoff
 
+/// One philosopher's meals, and how often it found its second fork taken and backed off.
 #[derive(Default)]
 struct Meals {
-    eaten: u64,
+    eaten: Vec<Meal>,
     failed: u64,
+}
+
+/// When a philosopher got its first fork, when it got the second and began to eat, and when
+/// it put them down.
+struct Meal {
+    first: Instant,
+    both: Instant,
+    done: Instant,
+}
+
+impl Meals {
+    /// Eats, with both forks held; `first` is when the first fork was taken.
+    fn eat(&mut self, first: Instant) {
+        let both = Instant::now();
+        thread::sleep(EAT);
+        let done = Instant::now();
+        self.eaten.push(Meal { first, both, done });
+    }
 }
 
 type Strategy = fn(usize, &[Mutex<()>], Instant, &Waiter, &mut fastrand::Rng) -> Meals;
@@ -201,6 +238,23 @@ struct Run {
     /// Meals of the philosopher who ate least over those of the one who ate most.
     fewest_over_most: f64,
     failed_per_s: f64,
+    /// For each window of the run: how many philosophers ate at once, and how many held one
+    /// fork while they waited for the other, each on average over the window.
+    windows: Vec<(f64, f64)>,
+}
+
+/// Adds the part of the interval `from..to` that falls in each window to that window's
+/// total, in seconds; the windows start at `start` and are `WINDOW` long.
+fn add_to_windows(windows: &mut [f64], start: Instant, from: Instant, to: Instant) {
+    let width = WINDOW.as_secs_f64();
+    let (from, to) = (
+        from.saturating_duration_since(start).as_secs_f64(),
+        to.saturating_duration_since(start).as_secs_f64(),
+    );
+    for (w, total) in windows.iter_mut().enumerate() {
+        let (lo, hi) = (w as f64 * width, (w + 1) as f64 * width);
+        *total += (to.min(hi) - from.max(lo)).max(0.0);
+    }
 }
 
 /// Runs five philosophers with one strategy for `run_for`.
@@ -216,7 +270,7 @@ fn measure(strategy: Strategy, run_for: Duration) -> Run {
         let handles: Vec<_> = (0..PHILOSOPHERS)
             .map(|i| {
                 let (forks, waiter) = (&forks, &waiter);
-                s.spawn(move || {
+                spawn_or_exit(s, move || {
                     let mut rng = fastrand::Rng::with_seed(i as u64);
                     strategy(i, forks, until, waiter, &mut rng)
                 })
@@ -225,14 +279,26 @@ fn measure(strategy: Strategy, run_for: Duration) -> Run {
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     let seconds = start.elapsed().as_secs_f64();
-    let total: u64 = meals.iter().map(|m| m.eaten).sum();
-    let fewest = meals.iter().map(|m| m.eaten).min().unwrap_or(0);
-    let most = meals.iter().map(|m| m.eaten).max().unwrap_or(0);
+    let total: usize = meals.iter().map(|m| m.eaten.len()).sum();
+    let fewest = meals.iter().map(|m| m.eaten.len()).min().unwrap_or(0);
+    let most = meals.iter().map(|m| m.eaten.len()).max().unwrap_or(0);
     let failed: u64 = meals.iter().map(|m| m.failed).sum();
+    let count = ((run_for.as_secs_f64() / WINDOW.as_secs_f64()) as usize).max(1);
+    let (mut eating, mut holding) = (vec![0.0; count], vec![0.0; count]);
+    for meal in meals.iter().flat_map(|m| &m.eaten) {
+        add_to_windows(&mut holding, start, meal.first, meal.both);
+        add_to_windows(&mut eating, start, meal.both, meal.done);
+    }
+    let width = WINDOW.as_secs_f64();
     Run {
         meals_per_s: total as f64 / seconds,
         fewest_over_most: fewest as f64 / most.max(1) as f64,
         failed_per_s: failed as f64 / seconds,
+        windows: eating
+            .iter()
+            .zip(&holding)
+            .map(|(e, h)| (e / width, h / width))
+            .collect(),
     }
 }
 
@@ -240,6 +306,41 @@ fn measure(strategy: Strategy, run_for: Duration) -> Run {
 fn median_min_max(mut xs: Vec<f64>) -> (f64, f64, f64) {
     xs.sort_by(f64::total_cmp);
     (xs[xs.len() / 2], xs[0], xs[xs.len() - 1])
+}
+
+/// Prints one row of the second table: the windows of all the runs of one fix, sorted by
+/// how many ate at once; the share of windows in which fewer than 0.75 ate on average, about
+/// one (0.75 to 1.25), between one and two, and about two (1.75 or more), and the means over
+/// the slowest tenth of the windows and over the fastest tenth.
+fn print_windows(label: &str, runs: &[Run]) {
+    let mut windows: Vec<(f64, f64)> = runs.iter().flat_map(|r| r.windows.clone()).collect();
+    windows.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let n = windows.len();
+    let tenth = (n / 10).max(1);
+    let mean = |part: &[(f64, f64)]| {
+        let k = part.len() as f64;
+        (
+            part.iter().map(|w| w.0).sum::<f64>() / k,
+            part.iter().map(|w| w.1).sum::<f64>() / k,
+        )
+    };
+    let share = |low: f64, high: f64| {
+        let k = windows.iter().filter(|w| low <= w.0 && w.0 < high).count();
+        100.0 * k as f64 / n as f64
+    };
+    let shares = [
+        share(f64::NEG_INFINITY, 0.75),
+        share(0.75, 1.25),
+        share(1.25, 1.75),
+        share(1.75, f64::INFINITY),
+    ];
+    let (slow_eating, slow_holding) = mean(&windows[..tenth]);
+    let (fast_eating, fast_holding) = mean(&windows[n - tenth..]);
+    print!("{label:<16}");
+    for share in shares {
+        print!(" {share:>8.1}%");
+    }
+    println!(" {slow_eating:>8.2} {slow_holding:>8.2} {fast_eating:>8.2} {fast_holding:>8.2}");
 }
 
 /// Prints one row of the table: one fix over all its runs.
@@ -259,7 +360,9 @@ usage: ch12_philosophers [SECONDS]
 Five philosophers, five forks. First the naive program, which deadlocks and is stopped
 after 0.5 s; then ordered forks, a waiter, a fixed back-off and a random back-off, each 3
 times for SECONDS (default 1), the fixes taking turns, with the median and range of the meals
-per second and of how evenly the meals were shared. A meal takes 1 ms, and so does thinking.
+per second and of how evenly the meals were shared. Then, over windows of 100 ms, how many
+philosophers ate at once, and how many held one fork while they waited for the other. A meal
+takes 1 ms, and so does thinking.
 ";
 
 fn main() -> ExitCode {
@@ -311,6 +414,29 @@ fn main() -> ExitCode {
         print_row(label, runs);
     }
     // ANCHOR_END: table
+    println!(
+        "windows of {} ms, all runs: how many ate at once, and held one fork waiting for the other",
+        WINDOW.as_millis()
+    );
+    println!(
+        "{:<16} {:>39} {:>17} {:>17}",
+        "", "windows, by how many ate at once", "slowest tenth", "fastest tenth"
+    );
+    println!(
+        "{:<16} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8}",
+        "fix",
+        "<0.75",
+        "0.75-1.25",
+        "1.25-1.75",
+        ">=1.75",
+        "eating",
+        "holding",
+        "eating",
+        "holding"
+    );
+    for ((label, _), runs) in fixes.iter().zip(&runs) {
+        print_windows(label, runs);
+    }
     ExitCode::SUCCESS
 }
 

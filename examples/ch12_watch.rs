@@ -65,11 +65,11 @@ fn main() -> ExitCode {
     let both_done = Barrier::new(2);
 
     let (a_done, b_done) = thread::scope(|s| {
-        let a = s.spawn(|| {
+        let a = spawn_or_exit(s, || {
             let (a, b) = (("a", &lock_a), ("b", &lock_b));
             worker("A", a, b, &both_hold_one, &both_done)
         });
-        let b = s.spawn(|| {
+        let b = spawn_or_exit(s, || {
             let (b, a) = (("b", &lock_b), ("a", &lock_a));
             worker("B", b, a, &both_hold_one, &both_done)
         });
@@ -83,6 +83,24 @@ fn main() -> ExitCode {
     }
     // ANCHOR_END: main
     ExitCode::SUCCESS
+}
+
+/// Starts a scoped thread, or, if the system refuses one, says so and ends the program at once:
+/// the threads already started would otherwise wait at the barrier for one that never came.
+fn spawn_or_exit<'scope, 'env, T, F>(
+    s: &'scope thread::Scope<'scope, 'env>,
+    f: F,
+) -> thread::ScopedJoinHandle<'scope, T>
+where
+    F: FnOnce() -> T + Send + 'scope,
+    T: Send + 'scope,
+{
+    thread::Builder::new()
+        .spawn_scoped(s, f)
+        .unwrap_or_else(|e| {
+            eprintln!("error: cannot start a thread: {e}");
+            std::process::exit(1)
+        })
 }
 
 // The command line, the same in every program of the book that takes no arguments:

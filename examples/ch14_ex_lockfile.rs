@@ -5,7 +5,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, ErrorKind, Write};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::process::{self, ExitCode};
 use std::sync::Barrier;
 use std::thread;
 
@@ -24,19 +24,22 @@ const ROUNDS: usize = 500;
 /// holder's scope ends.
 struct LockFile {
     path: PathBuf,
-    _file: File,
+    file: File,
 }
 
 impl LockFile {
     /// `Ok(None)` when someone else holds the lock.
     fn try_take(path: &Path) -> io::Result<Option<LockFile>> {
         match OpenOptions::new().write(true).create_new(true).open(path) {
-            Ok(mut file) => {
-                writeln!(file, "{}", std::process::id())?;
-                Ok(Some(LockFile {
+            Ok(file) => {
+                // The file exists and is ours: make the guard before anything can fail,
+                // so that a failed write removes the file instead of leaving it unowned.
+                let mut guard = LockFile {
                     path: path.to_owned(),
-                    _file: file,
-                }))
+                    file,
+                };
+                writeln!(guard.file, "{}", std::process::id())?;
+                Ok(Some(guard))
             }
             Err(err) if err.kind() == ErrorKind::AlreadyExists => Ok(None),
             Err(err) => Err(err),
@@ -50,6 +53,20 @@ impl Drop for LockFile {
     }
 }
 // ANCHOR_END: guard
+
+/// Starts a scoped thread, or ends the program with one line if the OS refuses one:
+/// the threads already started would wait at the barrier for it forever.
+fn spawn_or_exit<'scope, T: Send + 'scope>(
+    s: &'scope thread::Scope<'scope, '_>,
+    f: impl FnOnce() -> T + Send + 'scope,
+) -> thread::ScopedJoinHandle<'scope, T> {
+    thread::Builder::new()
+        .spawn_scoped(s, f)
+        .unwrap_or_else(|err| {
+            eprintln!("error: starting a thread: {err}");
+            process::exit(1)
+        })
+}
 
 fn main() -> ExitCode {
     if let Err(status) = no_arguments(USAGE) {
@@ -70,19 +87,27 @@ fn main() -> ExitCode {
         let winners = thread::scope(|s| {
             let handles: Vec<_> = (0..THREADS)
                 .map(|_| {
-                    s.spawn(|| {
+                    spawn_or_exit(s, || {
                         let lock = LockFile::try_take(&path);
                         tried.wait();
-                        matches!(lock, Ok(Some(_)))
+                        // Won, lost, or failed: an I/O error is reported, not counted
+                        // as a loss.
+                        lock.map(|lock| lock.is_some())
                     })
                 })
                 .collect();
             handles
                 .into_iter()
                 .map(|h| h.join().unwrap())
-                .filter(|&w| w)
-                .count()
+                .collect::<io::Result<Vec<bool>>>()
         });
+        let winners = match winners {
+            Ok(won) => won.into_iter().filter(|&w| w).count(),
+            Err(err) => {
+                eprintln!("error: taking the lock file: {err}");
+                return ExitCode::FAILURE;
+            }
+        };
         if winners == 1 {
             one_winner += 1;
         }

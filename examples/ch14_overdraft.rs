@@ -2,23 +2,28 @@
 //! each withdraw the whole balance, and an overdraft that the check should make impossible
 //! happens. Then the two fixes: one critical section, and `fetch_update` on an atomic.
 
-use std::process::ExitCode;
+use std::process::{self, ExitCode};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Barrier, Mutex};
 use std::thread;
+use std::time::Duration;
 
 const USAGE: &str = "\
 usage: ch14_overdraft
 
 In each of 2000 trials, four threads each try to withdraw 100 from an account that holds
 100. Counts the trials that end overdrawn, three ways: the check and the debit as two
-critical sections, as one, and as one compare-and-swap loop (fetch_update).
+critical sections, as one, and as one compare-and-swap loop (fetch_update). The first
+two spend 200 us between the check and the debit, as a call to a fraud check would.
 ";
 
 const THREADS: usize = 4;
 const TRIALS: usize = 2000;
 const OPENING: i64 = 100;
 const AMOUNT: i64 = 100;
+/// The work between the check and the debit. A sleep frees the core, so the other threads
+/// run their checks while it lasts, however many cores the machine has.
+const WORK: Duration = Duration::from_micros(200);
 
 trait Account: Sync {
     fn open(balance: i64) -> Self;
@@ -44,8 +49,9 @@ impl Account for SplitAccount {
         if !covered {
             return false;
         }
-        // Between the two, the lock is free and another thread can withdraw.
-        thread::yield_now();
+        // Between the two, the lock is free and another thread can withdraw. The pause
+        // stands for the work a real withdrawal does here (a call to a fraud check).
+        thread::sleep(WORK);
         // Act: the second critical section, on a balance the check never saw.
         *self.balance.lock().unwrap() -= amount;
         true
@@ -73,7 +79,7 @@ impl Account for LockedAccount {
         if *balance < amount {
             return false;
         }
-        thread::yield_now();
+        thread::sleep(WORK);
         *balance -= amount;
         true
     }
@@ -109,6 +115,20 @@ impl Account for AtomicAccount {
 }
 // ANCHOR_END: fetch_update
 
+/// Starts a scoped thread, or ends the program with one line if the OS refuses one:
+/// the threads already started would wait at the barrier for it forever.
+fn spawn_or_exit<'scope, T: Send + 'scope>(
+    s: &'scope thread::Scope<'scope, '_>,
+    f: impl FnOnce() -> T + Send + 'scope,
+) -> thread::ScopedJoinHandle<'scope, T> {
+    thread::Builder::new()
+        .spawn_scoped(s, f)
+        .unwrap_or_else(|err| {
+            eprintln!("error: starting a thread: {err}");
+            process::exit(1)
+        })
+}
+
 /// One trial: every thread tries to withdraw at once. Returns the final balance and how
 /// many withdrawals went through.
 fn trial<A: Account>() -> (i64, usize) {
@@ -117,7 +137,7 @@ fn trial<A: Account>() -> (i64, usize) {
     let granted = thread::scope(|s| {
         let handles: Vec<_> = (0..THREADS)
             .map(|_| {
-                s.spawn(|| {
+                spawn_or_exit(s, || {
                     start_line.wait();
                     account.withdraw(AMOUNT)
                 })

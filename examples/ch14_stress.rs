@@ -1,50 +1,186 @@
 //! A stress test for the smallest lost update: two threads, one split increment each,
-//! released together by a barrier, over and over. Counts the rounds that lost an update.
+//! released together by a barrier, over and over. First as written, counting the rounds
+//! that lost an update and measuring how far apart the barrier lets the threads go; then
+//! amplified, with a pause between the load and the store (work that keeps the core, then a
+//! sleep that gives it up), counting the rounds it takes to fail.
 
-use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::process::{self, ExitCode};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Barrier;
 use std::thread;
+use std::time::{Duration, Instant};
 
 const USAGE: &str = "\
 usage: ch14_stress
 
 Two threads each add one to a shared counter with a separate atomic load and store,
-starting together, in each of 100000 rounds. Prints in what share of the rounds the
-counter ended at 1 instead of 2.
+starting together, in each of 100000 rounds: prints in what share of the rounds the
+counter ended at 1 instead of 2, and how far apart the threads started. Then the same
+test with a pause between each load and its store, 5 us of busy work and then a 20 us
+sleep: 20 runs of each, until the first lost update, and how many rounds that took.
 ";
 
 const ROUNDS: u64 = 100_000;
+/// The amplified tests' pauses between load and store: several times the start gap.
+const BUSY: Duration = Duration::from_micros(5);
+const SLEEP: Duration = Duration::from_micros(20);
+const RUNS: usize = 20;
+/// An amplified run gives up after this many rounds without a lost update.
+const MAX_ROUNDS: u64 = 10_000;
+
+/// Starts a scoped thread, or ends the program with one line if the OS refuses one:
+/// the threads already started would wait at the barrier for it forever.
+fn spawn_or_exit<'scope, T: Send + 'scope>(
+    s: &'scope thread::Scope<'scope, '_>,
+    f: impl FnOnce() -> T + Send + 'scope,
+) -> thread::ScopedJoinHandle<'scope, T> {
+    thread::Builder::new()
+        .spawn_scoped(s, f)
+        .unwrap_or_else(|err| {
+            eprintln!("error: starting a thread: {err}");
+            process::exit(1)
+        })
+}
 
 // ANCHOR: stress
-fn stress(rounds: u64) -> u64 {
+/// What a stress run saw.
+struct Outcome {
+    /// Rounds that ended below 2, and the first of them (counting from 1).
+    lost: u64,
+    first_lost: Option<u64>,
+    /// How far apart the two threads left the barrier, one entry a round.
+    start_gaps: Vec<Duration>,
+}
+
+/// What each thread does between its load and its store.
+#[derive(Clone, Copy)]
+enum Pause {
+    None,
+    /// Work that keeps the core, as computing the new value would.
+    Busy(Duration),
+    /// A sleep, which gives the core up, as waiting for I/O would.
+    Sleep(Duration),
+}
+
+/// Up to `rounds` rounds of two split increments; with `stop_at_first`, ends after the first
+/// round that lost an update.
+fn stress(rounds: u64, pause: Pause, stop_at_first: bool) -> Outcome {
     let counter = AtomicU64::new(0);
     // The two threads and this one meet here before and after every round.
     let barrier = Barrier::new(3);
-    let mut lost = 0;
+    let stop = AtomicBool::new(false);
+    let mut outcome = Outcome {
+        lost: 0,
+        first_lost: None,
+        start_gaps: Vec::new(),
+    };
     thread::scope(|s| {
-        for _ in 0..2 {
-            s.spawn(|| {
-                for _ in 0..rounds {
-                    barrier.wait();
-                    let seen = counter.load(Ordering::Relaxed);
-                    counter.store(seen + 1, Ordering::Relaxed);
-                    barrier.wait();
-                }
-            });
-        }
-        for _ in 0..rounds {
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                spawn_or_exit(s, || {
+                    let mut starts = Vec::new();
+                    loop {
+                        barrier.wait(); // go, or stop
+                        if stop.load(Ordering::Relaxed) {
+                            return starts;
+                        }
+                        starts.push(Instant::now());
+                        let seen = counter.load(Ordering::Relaxed);
+                        match pause {
+                            Pause::None => {}
+                            Pause::Busy(how_long) => busy_for(how_long),
+                            Pause::Sleep(how_long) => thread::sleep(how_long),
+                        }
+                        counter.store(seen + 1, Ordering::Relaxed);
+                        barrier.wait(); // stored
+                    }
+                })
+            })
+            .collect();
+        for round in 1..=rounds {
             counter.store(0, Ordering::Relaxed);
             barrier.wait(); // go
             barrier.wait(); // both have stored
             if counter.load(Ordering::Relaxed) != 2 {
-                lost += 1;
+                outcome.lost += 1;
+                outcome.first_lost.get_or_insert(round);
+                if stop_at_first {
+                    break;
+                }
             }
         }
+        stop.store(true, Ordering::Relaxed);
+        barrier.wait(); // the workers see `stop` and end
+        let starts: Vec<Vec<Instant>> = workers.into_iter().map(|w| w.join().unwrap()).collect();
+        outcome.start_gaps = starts[0]
+            .iter()
+            .zip(&starts[1])
+            .map(|(&a, &b)| a.max(b) - a.min(b))
+            .collect();
     });
-    lost
+    outcome
+}
+
+/// Work that takes `how_long` and keeps the core: it stands for computing the new value.
+fn busy_for(how_long: Duration) {
+    let start = Instant::now();
+    while start.elapsed() < how_long {
+        std::hint::spin_loop();
+    }
 }
 // ANCHOR_END: stress
+
+fn median(sorted: &[f64]) -> f64 {
+    let n = sorted.len();
+    if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    }
+}
+
+/// The median start gap of a set of rounds, in microseconds.
+fn median_gap_us(gaps: &[Duration]) -> f64 {
+    let mut us: Vec<f64> = gaps.iter().map(|g| g.as_secs_f64() * 1e6).collect();
+    us.sort_by(f64::total_cmp);
+    if us.is_empty() {
+        0.0
+    } else {
+        median(&us)
+    }
+}
+
+/// `RUNS` runs of the stress test with `pause`, each until its first lost update (a run that
+/// finds none in `MAX_ROUNDS` counts as `MAX_ROUNDS`).
+fn amplified(name: &str, pause: Pause) {
+    let mut to_failure = Vec::new();
+    let mut found_none = 0;
+    let mut gaps = Vec::new();
+    for _ in 0..RUNS {
+        let outcome = stress(MAX_ROUNDS, pause, true);
+        gaps.extend(outcome.start_gaps);
+        to_failure.push(outcome.first_lost.unwrap_or_else(|| {
+            found_none += 1;
+            MAX_ROUNDS
+        }) as f64);
+    }
+    to_failure.sort_by(f64::total_cmp);
+    let mean = to_failure.iter().sum::<f64>() / RUNS as f64;
+    // How many rounds it takes depends on the scheduler and the machine, run to run.
+    println!("{name}, {RUNS} runs until the first lost update:");
+    println!(
+        "  rounds it took: median {:.1}, mean {:.1}, most {:.1}; \
+         runs that found none in {MAX_ROUNDS}: {:.1}%",
+        median(&to_failure),
+        mean,
+        to_failure[RUNS - 1],
+        100.0 * found_none as f64 / RUNS as f64
+    );
+    println!(
+        "  the threads started {:.2} us apart (median)",
+        median_gap_us(&gaps)
+    );
+}
 
 fn main() -> ExitCode {
     if let Err(status) = no_arguments(USAGE) {
@@ -54,11 +190,28 @@ fn main() -> ExitCode {
         "machine: {} cores",
         thread::available_parallelism().map_or(1, |n| n.get())
     );
-    let lost = stress(ROUNDS);
+
+    let plain = stress(ROUNDS, Pause::None, false);
     // How many rounds lose depends on the scheduler, run to run.
     println!(
-        "{ROUNDS} rounds: an update was lost in {:.3}% of them",
-        100.0 * lost as f64 / ROUNDS as f64
+        "as written, {ROUNDS} rounds: an update was lost in {:.3}% of them\n  \
+         the threads started {:.2} us apart (median)",
+        100.0 * plain.lost as f64 / ROUNDS as f64,
+        median_gap_us(&plain.start_gaps)
+    );
+    amplified(
+        &format!(
+            "{:.1} us of busy work between load and store",
+            BUSY.as_secs_f64() * 1e6
+        ),
+        Pause::Busy(BUSY),
+    );
+    amplified(
+        &format!(
+            "a {:.1} us sleep between load and store",
+            SLEEP.as_secs_f64() * 1e6
+        ),
+        Pause::Sleep(SLEEP),
     );
     ExitCode::SUCCESS
 }

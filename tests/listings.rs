@@ -71,6 +71,30 @@ mod support {
         }
     }
 
+    /// A listing that shows part of chapter 15's Python extension (`ch15-primes/src/`): PyO3
+    /// code, which only maturin can build, because the library links against the Python that
+    /// loads it. The test builds the extension as a reader does, into the virtual environment
+    /// of the Python blocks; where maturin is missing it says so in one line, and in CI fails.
+    // Unused while no page shows the extension's source.
+    #[allow(dead_code)]
+    pub fn extension_listing(place: &str) {
+        use std::io::Write as _;
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        if let Err(why) =
+            bookkit::run::python_available().and_then(|()| bookkit::pyext::maturin_available(root))
+        {
+            if !bookkit::run::may_skip() {
+                panic!("{place}: CI requires the extension's listings, but {why} (.ci/run installs it)");
+            }
+            let _ = writeln!(
+                std::io::stderr(),
+                "{place}: extension listing SKIPPED: {why}"
+            );
+            return;
+        }
+        bookkit::pyext::python(root).unwrap_or_else(|e| panic!("{place}: {e}"));
+    }
+
     // Unused only while every listing is a whole example.
     #[allow(dead_code)]
     /// Compiles `program` and, if `run`, runs it; fails naming `place` if either fails or the

@@ -23,8 +23,15 @@ mod support {
             .find(|b| b.line() == line)
             .unwrap_or_else(|| panic!("{place}: no console block here any more; rebuild"));
 
-        if let Command::Python { .. } = block.command {
-            if let Err(why) = python_available() {
+        if let Command::Python { script, .. } = &block.command {
+            let ready = python_available().and_then(|()| {
+                if bookkit::pyext::needs_extension(root, script) {
+                    bookkit::pyext::maturin_available(root)
+                } else {
+                    Ok(())
+                }
+            });
+            if let Err(why) = ready {
                 if !may_skip() {
                     panic!(
                         "{place}: CI requires the Python blocks, but {why} (.ci/run installs it)"

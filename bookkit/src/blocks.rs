@@ -94,6 +94,14 @@ pub struct Listing {
     /// `{{#rustdoc_include ../examples/NAME.rs...}}`: its program is that file, which cargo
     /// builds as `--example NAME`, so the test runs cargo's build instead of compiling a copy.
     pub example: Option<String>,
+    /// The block is nothing but one include from chapter 15's Python extension
+    /// (`ch15-primes/src/`): PyO3 code, which only maturin builds (the crate links against
+    /// the Python that loads it), so the test builds the extension instead of compiling a copy.
+    pub extension: bool,
+    /// The block is nothing but one include from a module folder beside the examples
+    /// (`examples/chNN_common/`): `example` names an example that declares that module, so
+    /// cargo compiles the code as part of it; the test builds that example and does not run it.
+    pub shared_module: bool,
 }
 
 /// What a ```` ```console ```` block's command runs.
@@ -155,7 +163,14 @@ impl Command {
                 process
             }
             Command::Python { script, args } => {
-                let mut process = std::process::Command::new(crate::run::PYTHON);
+                // A program that imports chapter 15's extension runs in the virtual
+                // environment it is installed in, as a reader runs it in theirs.
+                let python = if crate::pyext::needs_extension(root, script) {
+                    crate::pyext::python(root).map_err(std::io::Error::other)?
+                } else {
+                    crate::run::PYTHON.into()
+                };
+                let mut process = std::process::Command::new(python);
                 // No __pycache__ folders in python/: the book's tree stays as committed.
                 process
                     .arg(script)
@@ -237,6 +252,8 @@ impl OutputBlock {
 pub fn listings(root: &Path, page: &Page) -> Result<(Expanded, Vec<Listing>), Vec<Problem>> {
     let expanded = expand(root, page)?;
     let whole_examples = whole_example_blocks(page);
+    let extension_blocks = extension_blocks(page);
+    let shared_modules = shared_module_blocks(root, page);
     let mut problems = Vec::new();
     let mut listings = Vec::new();
     for block in blocks(&expanded.text) {
@@ -257,14 +274,24 @@ pub fn listings(root: &Path, page: &Page) -> Result<(Expanded, Vec<Listing>), Ve
                         ListingKind::CompileFail(_) => None,
                         _ => whole_examples
                             .iter()
+                            .chain(&shared_modules)
                             .find(|(at, _)| *at == line)
                             .map(|(_, name)| name.clone()),
                     },
+                    extension: extension_blocks.contains(&line),
+                    shared_module: !matches!(kind, ListingKind::CompileFail(_))
+                        && shared_modules.iter().any(|(at, _)| *at == line),
                     kind,
                     program: program_of(&block.content),
                 }),
                 Err(message) => problem(message),
             },
+            Some("rs") => problem(
+                "write `rust`, not `rs`: every Rust block is compiled by the tests (a part of \
+                 a shared module or of chapter 15's extension is included whole, see \
+                 CONTRIBUTING.md)"
+                    .into(),
+            ),
             Some(_) if block.has("rust") => {
                 problem("write `rust` first in the info string of a Rust block".into())
             }
@@ -314,6 +341,69 @@ fn whole_example_blocks(page: &Page) -> Vec<(usize, String)> {
                 _ => None,
             }
         })
+        .collect()
+}
+
+/// The ```` ```rust ```` blocks that hold nothing but one include of a file in a module
+/// folder beside the examples (`../examples/chNN_common/FILE.rs[:ANCHOR]`): each with its
+/// fence's line and an example that declares the module (`mod chNN_common;`), whose build
+/// compiles the code the block shows.
+fn shared_module_blocks(root: &Path, page: &Page) -> Vec<(usize, String)> {
+    let directive = regex::Regex::new(
+        r"^\{\{#(?:rustdoc_)?include\s+\.\./examples/(ch[0-9]{2}_[a-z0-9_]+)/[A-Za-z0-9_]+\.rs(?::[A-Za-z0-9_-]+)?\s*\}\}$",
+    )
+    .expect("valid regex");
+    let mut found = Vec::new();
+    for block in blocks(&page.text) {
+        if block.language() != Some("rust") {
+            continue;
+        }
+        let Some(module) = directive
+            .captures(block.content.trim())
+            .and_then(|c| c.get(1))
+            .map(|m| m.as_str().to_owned())
+        else {
+            continue;
+        };
+        // A folder no example declares as a module (its files are `include!`d, or given to
+        // rustc whole) is compiled like any other block.
+        if let Some(example) = example_declaring(root, &module) {
+            found.push((block.open_line, example));
+        }
+    }
+    found
+}
+
+/// The first example, by name, whose file declares `mod MODULE;`.
+fn example_declaring(root: &Path, module: &str) -> Option<String> {
+    let declaration = format!("mod {module};");
+    let mut names: Vec<String> = std::fs::read_dir(root.join("examples"))
+        .ok()?
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().to_str()?.strip_suffix(".rs")?.to_owned();
+            let text = std::fs::read_to_string(entry.path()).ok()?;
+            text.lines()
+                .any(|line| line.trim() == declaration)
+                .then_some(name)
+        })
+        .collect();
+    names.sort();
+    names.into_iter().next()
+}
+
+/// The fence lines of the ```` ```rust ```` blocks that hold nothing but one include of a
+/// file of chapter 15's extension crate (`../ch15-primes/src/NAME.rs[:ANCHOR]`).
+fn extension_blocks(page: &Page) -> Vec<usize> {
+    let directive = regex::Regex::new(
+        r"^\{\{#(?:rustdoc_)?include\s+\.\./ch15-primes/src/[A-Za-z0-9_]+\.rs(?::[A-Za-z0-9_-]+)?\s*\}\}$",
+    )
+    .expect("valid regex");
+    blocks(&page.text)
+        .into_iter()
+        .filter(|block| block.language() == Some("rust"))
+        .filter(|block| directive.is_match(block.content.trim()))
+        .map(|block| block.open_line)
         .collect()
 }
 

@@ -11,6 +11,7 @@ pub mod include;
 pub mod mask;
 pub mod pages;
 pub mod prose;
+pub mod pyext;
 pub mod run;
 
 pub use blocks::{Block, Command, CopyRecipe, Listing, ListingKind, Order, OutputBlock, Step};

@@ -107,7 +107,13 @@ pub fn run(ticks: usize, backoff: Backoff) -> Run {
         let handles: Vec<_> = (0..PHILOSOPHERS)
             .map(|me| {
                 let (forks, phase) = (&forks, &phase);
-                s.spawn(move || philosopher(me, ticks, forks, phase, backoff))
+                thread::Builder::new()
+                    .spawn_scoped(s, move || philosopher(me, ticks, forks, phase, backoff))
+                    .unwrap_or_else(|e| {
+                        // The others would wait at the barrier for this one for good.
+                        eprintln!("error: cannot start a thread: {e}");
+                        std::process::exit(1)
+                    })
             })
             .collect();
         handles

@@ -101,16 +101,33 @@ struct State {
 // ANCHOR: simulate
 /// Runs the tasks on one processor until all have finished, or for `horizon` ticks.
 pub fn simulate(tasks: &[Task], protocol: Protocol, horizon: u32) -> Schedule {
-    // The scheduler below relies on these: a run takes at least one tick, and an unlock
-    // comes at the end of the run before it.
+    // The scheduler below relies on these: a task has steps and ends with a run, a run
+    // takes at least one tick, a lock is followed by a run, an unlock comes at the end
+    // of the run before it, and a task unlocks only the mutex it holds and never locks
+    // it twice (a non-reentrant mutex would wait for itself for ever).
     for task in tasks {
+        let name = task.name;
+        if !matches!(task.steps.last(), Some(Step::Run(_) | Step::Unlock)) {
+            panic!("{name}: a task must end with a Run step, or an Unlock after one");
+        }
+        let mut held = false;
         for (k, step) in task.steps.iter().enumerate() {
             match step {
-                Step::Run(0) => panic!("{}: a Run step must last at least one tick", task.name),
-                Step::Unlock if k == 0 || !matches!(task.steps[k - 1], Step::Run(_)) => {
-                    panic!("{}: an Unlock step must follow a Run step", task.name)
+                Step::Run(0) => panic!("{name}: a Run step must last at least one tick"),
+                Step::Lock if held => panic!("{name}: a Lock step while it holds the mutex"),
+                Step::Lock if !matches!(task.steps.get(k + 1), Some(Step::Run(_))) => {
+                    panic!("{name}: a Lock step must be followed by a Run step")
+                }
+                Step::Unlock if !held => panic!("{name}: an Unlock step must follow a Lock"),
+                Step::Unlock if !matches!(task.steps[k - 1], Step::Run(_)) => {
+                    panic!("{name}: an Unlock step must follow a Run step")
                 }
                 _ => {}
+            }
+            match step {
+                Step::Lock => held = true,
+                Step::Unlock => held = false,
+                Step::Run(_) => {}
             }
         }
     }

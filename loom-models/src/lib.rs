@@ -2,6 +2,9 @@
 //! [`sync`], which is std normally and loom's models of std under `--cfg loom`.
 
 pub mod ch14_counter;
+pub mod ch16_treiber;
+pub mod ch17_primitives;
+pub mod ch19_cache;
 
 pub mod sync {
     #[cfg(loom)]

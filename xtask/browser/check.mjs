@@ -252,7 +252,7 @@ function inspect(page, formulas) {
 
 /** The captions' commands (theme/listings.js), against the files that exist. */
 function checkCaptions(page) {
-    return page.evaluate(({ examples, compileFail, python, loomSrc, loomTests, featured }) => {
+    return page.evaluate(({ examples, compileFail, python, loomSrc, loomTests, extensionSrc, featured }) => {
         const found = [];
         for (const caption of document.querySelectorAll('main p.caption')) {
             if (!/^\s*Listing\b/.test(caption.textContent)) {
@@ -260,10 +260,10 @@ function checkCaptions(page) {
             }
             const files = Array.from(caption.querySelectorAll(':scope > code'))
                 .map(c => c.textContent.trim())
-                .filter(t => t.startsWith('examples/') || t.startsWith('python/') || t.startsWith('loom-models/'));
+                .filter(t => ['examples/', 'python/', 'loom-models/', 'ch15-primes/'].some(folder => t.startsWith(folder)));
             const label = caption.textContent.trim().split(':')[0];
             if (files.length === 0) {
-                found.push(`${label} names no file (examples/..., python/... or loom-models/...)`);
+                found.push(`${label} names no file (examples/..., python/..., loom-models/... or ch15-primes/...)`);
                 continue;
             }
             const file = files[files.length - 1];
@@ -298,12 +298,18 @@ function checkCaptions(page) {
                 if (!(m[1] === 'src' ? loomSrc : loomTests).includes(m[2])) {
                     found.push(`${label} names ${file}, which does not exist`);
                 }
+            } else if ((m = file.match(/^ch15-primes\/src\/(\w+)\.rs$/))) {
+                // Chapter 15's Python extension: shown from its file, built by maturin.
+                if (!extensionSrc.includes(m[1])) {
+                    found.push(`${label} names ${file}, which does not exist`);
+                }
             }
         }
         return found;
     }, {
         examples: expected.examples, compileFail: expected.compile_fail, python: expected.python,
-        loomSrc: expected.loom_src, loomTests: expected.loom_tests, featured: expected.featured,
+        loomSrc: expected.loom_src, loomTests: expected.loom_tests, extensionSrc: expected.extension_src,
+        featured: expected.featured,
     });
 }
 

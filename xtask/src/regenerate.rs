@@ -80,6 +80,17 @@ pub fn outputs(root: &Path, only: &[String]) -> Result<usize, String> {
     {
         bookkit::run::python_available()?;
     }
+    let needs_extension = |b: &bookkit::OutputBlock| match &b.command {
+        bookkit::Command::Python { script, .. } => bookkit::pyext::needs_extension(root, script),
+        _ => false,
+    };
+    if work
+        .iter()
+        .flat_map(|(_, blocks)| blocks)
+        .any(needs_extension)
+    {
+        bookkit::pyext::maturin_available(root)?;
+    }
     let mut rewritten = 0;
     let mut stale = Vec::new();
     for (page, blocks) in work {

@@ -207,6 +207,7 @@ fn expectations(root: &Path) -> String {
         programs(&root.join("loom-models/src"), "rs"),
         programs(&root.join("loom-models/tests"), "rs"),
     ];
+    let extension_src = programs(&root.join("ch15-primes/src"), "rs");
     let featured: Vec<String> = bookkit::run::featured_examples(root)
         .expect("reads Cargo.toml")
         .iter()
@@ -218,12 +219,13 @@ fn expectations(root: &Path) -> String {
         format!("[{}]", quoted.join(","))
     };
     format!(
-        r#"{{"pages":[{pages}],"examples":{},"compile_fail":{},"python":{},"loom_src":{},"loom_tests":{},"featured":{{{}}},"favicon_svg":{}}}"#,
+        r#"{{"pages":[{pages}],"examples":{},"compile_fail":{},"python":{},"loom_src":{},"loom_tests":{},"extension_src":{},"featured":{{{}}},"favicon_svg":{}}}"#,
         list(examples),
         list(compile_fail),
         list(python),
         list(loom[0].clone()),
         list(loom[1].clone()),
+        list(extension_src),
         featured.join(","),
         json(&favicon)
     )

@@ -1,0 +1,136 @@
+// Design (d): the same protocol on tokio. The runtime's reactor does what our mio loop did
+// (readiness, wake-ups, timers); each connection is a task written as straight-line code.
+
+use super::http::{refusal, Next, Session};
+use super::server::{accept_backoff, Config, Counters, Server};
+use std::io;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinSet;
+use tokio::time::{timeout, timeout_at, Instant};
+
+// ANCHOR: connection
+async fn serve(
+    mut stream: TcpStream,
+    config: Arc<Config>,
+    counters: Arc<Counters>,
+    mut stop: watch::Receiver<bool>,
+) -> io::Result<()> {
+    let mut session = Session::default();
+    let mut buf = [0u8; 4096];
+    let mut deadline = Instant::now() + config.timeout;
+    loop {
+        if let Next::Send { bytes, close } = session.next(true) {
+            // A client that does not read its answer is cut off after the timeout too.
+            timeout(config.timeout, stream.write_all(&bytes)).await??;
+            Counters::add(&counters.answered);
+            if close || *stop.borrow() {
+                return linger(stream).await;
+            }
+            deadline = Instant::now() + config.timeout;
+            continue;
+        }
+        tokio::select! {
+            read = timeout_at(deadline, stream.read(&mut buf)) => match read {
+                Ok(Ok(0)) => return Ok(()),
+                Ok(Ok(n)) => session.received(&buf[..n]),
+                Ok(Err(e)) => return Err(e),
+                Err(_elapsed) => {
+                    Counters::add(&counters.timed_out);
+                    if session.has_partial() {
+                        stream.write_all(&refusal(408)).await?;
+                        return linger(stream).await;
+                    }
+                    return Ok(());
+                }
+            },
+            // Stopping: a connection waiting for a request closes now.
+            _ = stop.changed() => return Ok(()),
+        }
+    }
+}
+// ANCHOR_END: connection
+
+async fn linger(mut stream: TcpStream) -> io::Result<()> {
+    stream.shutdown().await?;
+    let mut sink = [0u8; 4096];
+    let drain = async {
+        while let Ok(n) = stream.read(&mut sink).await {
+            if n == 0 {
+                break;
+            }
+        }
+    };
+    let _ = timeout(std::time::Duration::from_millis(500), drain).await;
+    Ok(())
+}
+
+// ANCHOR: accept
+pub fn tokio_server(config: Config) -> io::Result<Server> {
+    let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    std_listener.set_nonblocking(true)?;
+    let addr = std_listener.local_addr()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let counters = Arc::new(Counters::default());
+    let shared = Arc::clone(&counters);
+    let main = std::thread::spawn(move || {
+        runtime.block_on(async move {
+            let listener = TcpListener::from_std(std_listener).expect("inside a runtime");
+            let limit = Arc::new(Semaphore::new(config.max_connections));
+            let config = Arc::new(config);
+            let mut stop = stop_rx.clone();
+            let mut tasks = JoinSet::new();
+            loop {
+                let accepted = tokio::select! {
+                    accepted = listener.accept() => accepted,
+                    _ = stop.changed() => break,
+                    // Reap finished tasks as we go, so the set holds only live ones.
+                    Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
+                };
+                let mut stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(error) => {
+                        if let Some(pause) = accept_backoff(&error) {
+                            tokio::time::sleep(pause).await;
+                        }
+                        continue;
+                    }
+                };
+                Counters::add(&shared.accepted);
+                let Ok(permit) = Arc::clone(&limit).try_acquire_owned() else {
+                    Counters::add(&shared.refused);
+                    tasks.spawn(async move {
+                        let _ = stream.write_all(&refusal(503)).await;
+                        let _ = linger(stream).await;
+                    });
+                    continue;
+                };
+                let (config, counters, stop) = (config.clone(), shared.clone(), stop_rx.clone());
+                tasks.spawn(async move {
+                    counters.open.fetch_add(1, Ordering::Relaxed);
+                    let _ = serve(stream, config, Arc::clone(&counters), stop).await;
+                    counters.open.fetch_sub(1, Ordering::Relaxed);
+                    drop(permit);
+                });
+            }
+            drop(listener);
+            while tasks.join_next().await.is_some() {}
+        });
+    });
+    let signal = Box::new(move || {
+        let _ = stop_tx.send(true);
+    });
+    Ok(Server {
+        addr,
+        counters,
+        signal,
+        main,
+    })
+}
+// ANCHOR_END: accept

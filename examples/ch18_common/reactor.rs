@@ -1,0 +1,308 @@
+// Design (c): one thread, one `mio::Poll` (epoll on Linux), every socket non-blocking. The
+// loop waits for readiness, then drives each ready connection's state machine as far as it
+// goes without blocking.
+
+use super::http::{refusal, Next, Session};
+use super::server::{accept_backoff, Config, Counters, Server};
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token, Waker};
+use std::collections::BTreeSet;
+use std::io::{self, ErrorKind, Read, Write};
+use std::net::Shutdown;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+const LISTENER: Token = Token(0);
+const WAKER: Token = Token(1);
+/// Connection `i` of the slab is registered as `Token(i + FIRST)`.
+const FIRST: usize = 2;
+
+// ANCHOR: connection
+/// One connection's state between two events: what came in and is not answered, what is
+/// to go out and is not written, and when the client's time runs out.
+struct Connection {
+    stream: TcpStream,
+    session: Session,
+    out: Vec<u8>,
+    written: usize,
+    /// After `out` is written: end our side and drain the client's (see `linger` in the
+    /// blocking servers), then close.
+    close_after: bool,
+    draining: bool,
+    deadline: Instant,
+}
+
+enum State {
+    Open,
+    Closed,
+}
+
+impl Connection {
+    /// Makes all the progress possible without blocking. Readiness in mio is edge-triggered,
+    /// so we stop only at `WouldBlock`: the next event comes when that changes.
+    fn drive(&mut self, counters: &Counters, timeout: Duration) -> State {
+        let mut buf = [0u8; 4096];
+        loop {
+            while self.written < self.out.len() {
+                match self.stream.write(&self.out[self.written..]) {
+                    Ok(0) => return State::Closed,
+                    Ok(n) => self.written += n, // a partial write: keep the rest for later
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => return State::Open,
+                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                    Err(_) => return State::Closed,
+                }
+            }
+            self.out.clear();
+            self.written = 0;
+            if self.close_after && !self.draining {
+                if self.stream.shutdown(Shutdown::Write).is_err() {
+                    return State::Closed;
+                }
+                self.draining = true;
+            }
+            if !self.draining {
+                // Answer one request at a time, and read only when none is waiting: a client
+                // that sends requests without reading answers fills its own socket, not our
+                // memory.
+                if let Next::Send { bytes, close } = self.session.next(true) {
+                    Counters::add(&counters.answered);
+                    self.out = bytes;
+                    self.close_after = close;
+                    self.deadline = Instant::now() + timeout;
+                    continue;
+                }
+            }
+            match self.stream.read(&mut buf) {
+                Ok(0) => return State::Closed,
+                Ok(_) if self.draining => {}
+                Ok(n) => self.session.received(&buf[..n]),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return State::Open,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(_) => return State::Closed,
+            }
+        }
+    }
+}
+// ANCHOR_END: connection
+
+/// Connections by index, with the free indexes kept for reuse.
+#[derive(Default)]
+struct Slab {
+    slots: Vec<Option<Connection>>,
+    free: Vec<usize>,
+    len: usize,
+}
+
+impl Slab {
+    fn insert(&mut self, connection: Connection) -> usize {
+        self.len += 1;
+        match self.free.pop() {
+            Some(i) => {
+                self.slots[i] = Some(connection);
+                i
+            }
+            None => {
+                self.slots.push(Some(connection));
+                self.slots.len() - 1
+            }
+        }
+    }
+    fn remove(&mut self, i: usize) -> Option<Connection> {
+        let connection = self.slots.get_mut(i)?.take()?;
+        self.free.push(i);
+        self.len -= 1;
+        Some(connection)
+    }
+}
+
+// ANCHOR: reactor
+pub fn reactor(config: Config) -> io::Result<Server> {
+    let mut listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+    let addr = listener.local_addr()?;
+    let poll = Poll::new()?;
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)?;
+    let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+    let counters = Arc::new(Counters::default());
+    let shared = Arc::clone(&counters);
+    // The loop keeps a handle on the waker too: if the only one were dropped right after
+    // `wake`, its descriptor would close, and epoll forgets the events of closed descriptors.
+    let keep_waker = Arc::clone(&waker);
+    let main = thread::spawn(move || {
+        let _waker = keep_waker;
+        if let Err(error) = event_loop(poll, listener, config, &shared) {
+            eprintln!("mio server: {error}");
+        }
+    });
+    let signal = Box::new(move || {
+        let _ = waker.wake();
+    });
+    Ok(Server {
+        addr,
+        counters,
+        signal,
+        main,
+    })
+}
+
+fn event_loop(
+    mut poll: Poll,
+    listener: TcpListener,
+    config: Config,
+    counters: &Counters,
+) -> io::Result<()> {
+    let mut events = Events::with_capacity(1024);
+    let mut slab = Slab::default();
+    // Every connection's deadline, soonest first: the poll's timeout is the first of them.
+    let mut deadlines: BTreeSet<(Instant, usize)> = BTreeSet::new();
+    let mut listener = Some(listener);
+    let mut paused_until: Option<Instant> = None; // accepting, after an accept error
+    let mut stop_by: Option<Instant> = None; // set when stopping: the grace period's end
+    loop {
+        let now = Instant::now();
+        let next_timer = [deadlines.first().map(|d| d.0), paused_until, stop_by]
+            .into_iter()
+            .flatten()
+            .min();
+        let timeout = next_timer.map(|t| t.saturating_duration_since(now));
+        if let Err(e) = poll.poll(&mut events, timeout) {
+            if e.kind() == ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        let mut accept_now = paused_until.is_some_and(|t| Instant::now() >= t);
+        for event in events.iter() {
+            match event.token() {
+                LISTENER => accept_now = true,
+                WAKER => {
+                    // Stop: no more accepting; idle connections close now, busy ones after
+                    // the answer they are writing; whatever is left goes after a second.
+                    if let Some(mut l) = listener.take() {
+                        poll.registry().deregister(&mut l)?;
+                    }
+                    stop_by = Some(Instant::now() + Duration::from_secs(1));
+                    for i in 0..slab.slots.len() {
+                        let busy = slab.slots[i]
+                            .as_ref()
+                            .is_some_and(|c| c.written < c.out.len());
+                        match (&mut slab.slots[i], busy) {
+                            (Some(c), true) => c.close_after = true,
+                            (Some(_), false) => {
+                                close(&mut slab, &mut deadlines, &poll, i, counters)
+                            }
+                            (None, _) => {}
+                        }
+                    }
+                }
+                Token(t) => {
+                    let i = t - FIRST;
+                    let Some(c) = slab.slots.get_mut(i).and_then(Option::as_mut) else {
+                        continue; // closed earlier in this same batch of events
+                    };
+                    let before = c.deadline;
+                    let state = c.drive(counters, config.timeout);
+                    if c.deadline != before {
+                        deadlines.remove(&(before, i));
+                        deadlines.insert((c.deadline, i));
+                    }
+                    if let State::Closed = state {
+                        close(&mut slab, &mut deadlines, &poll, i, counters);
+                    }
+                }
+            }
+        }
+        if accept_now {
+            if let Some(l) = &listener {
+                paused_until = accept_all(l, &poll, &mut slab, &mut deadlines, &config, counters)?;
+            }
+        }
+        // Connections whose time ran out: a `408` if they sent part of a request, then close.
+        let now = Instant::now();
+        while let Some(&(deadline, i)) = deadlines.first() {
+            if deadline > now {
+                break;
+            }
+            deadlines.pop_first();
+            if let Some(c) = slab.slots[i].as_mut().filter(|c| c.deadline == deadline) {
+                Counters::add(&counters.timed_out);
+                if c.session.has_partial() && !c.draining {
+                    let _ = c.stream.write(&refusal(408)); // best effort: it is small
+                }
+                close(&mut slab, &mut deadlines, &poll, i, counters);
+            }
+        }
+        if let Some(end) = stop_by {
+            if slab.len == 0 || Instant::now() >= end {
+                return Ok(()); // dropping the slab closes what is left
+            }
+        }
+    }
+}
+
+/// Accepts until the listener has nothing more (`WouldBlock`), or until an accept error
+/// that calls for a pause, whose end it returns.
+fn accept_all(
+    listener: &TcpListener,
+    poll: &Poll,
+    slab: &mut Slab,
+    deadlines: &mut BTreeSet<(Instant, usize)>,
+    config: &Config,
+    counters: &Counters,
+) -> io::Result<Option<Instant>> {
+    loop {
+        let mut stream = match listener.accept() {
+            Ok((stream, _)) => stream,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(None),
+            Err(e) => match accept_backoff(&e) {
+                Some(pause) => return Ok(Some(Instant::now() + pause)),
+                None => continue,
+            },
+        };
+        Counters::add(&counters.accepted);
+        if slab.len >= config.max_connections {
+            Counters::add(&counters.refused);
+            let _ = stream.write(&refusal(503));
+            let _ = stream.shutdown(Shutdown::Write);
+            continue; // dropped: closed
+        }
+        let deadline = Instant::now() + config.timeout;
+        let connection = Connection {
+            stream,
+            session: Session::default(),
+            out: Vec::new(),
+            written: 0,
+            close_after: false,
+            draining: false,
+            deadline,
+        };
+        let i = slab.insert(connection);
+        let c = slab.slots[i].as_mut().unwrap();
+        // Both directions, once: with edge-triggered readiness an unused interest costs an
+        // event at most when its state changes.
+        poll.registry().register(
+            &mut c.stream,
+            Token(i + FIRST),
+            Interest::READABLE | Interest::WRITABLE,
+        )?;
+        deadlines.insert((deadline, i));
+        counters.open.fetch_add(1, Ordering::Relaxed);
+    }
+}
+// ANCHOR_END: reactor
+
+fn close(
+    slab: &mut Slab,
+    deadlines: &mut BTreeSet<(Instant, usize)>,
+    poll: &Poll,
+    i: usize,
+    counters: &Counters,
+) {
+    if let Some(mut c) = slab.remove(i) {
+        deadlines.remove(&(c.deadline, i));
+        let _ = poll.registry().deregister(&mut c.stream);
+        counters.open.fetch_sub(1, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,179 @@
+//! A program that deadlocks, and gdb attached to it from outside: the stacks of all its
+//! threads, and the two threads that wait on each other's lock found in them.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::{Arc, Barrier, Mutex};
+use std::thread;
+use std::time::Duration;
+
+const USAGE: &str = "\
+usage: ch19_gdb [--deadlock]
+
+Starts itself with --deadlock, a program whose two threads take two locks in opposite
+orders and deadlock; attaches gdb to it, prints the threads found waiting for a lock and
+the function each waits in, then kills it. With --deadlock, only deadlocks (for 30 s at
+most, then exits).
+";
+
+// ANCHOR: deadlock
+/// Moves `amount` from one account to the other, locking the source first.
+#[inline(never)]
+fn transfer(from: &Mutex<u64>, to: &Mutex<u64>, amount: u64, both_hold_one: &Barrier) {
+    let mut from = from.lock().unwrap();
+    both_hold_one.wait(); // the other thread now holds the lock we want next
+    let mut to = to.lock().unwrap();
+    *from -= amount;
+    *to += amount;
+}
+
+fn deadlock() {
+    let (a, b) = (Arc::new(Mutex::new(100)), Arc::new(Mutex::new(100)));
+    let barrier = Arc::new(Barrier::new(2));
+    for (name, from, to) in [("a-to-b", &a, &b), ("b-to-a", &b, &a)] {
+        let (from, to, barrier) = (Arc::clone(from), Arc::clone(to), Arc::clone(&barrier));
+        thread::Builder::new()
+            .name(name.into())
+            .spawn(move || transfer(&from, &to, 10, &barrier))
+            .expect("spawn");
+    }
+    println!("started"); // the parent attaches gdb once it reads this
+                         // Bounded: the program exits by itself if nobody kills it.
+    thread::sleep(Duration::from_secs(30));
+}
+// ANCHOR_END: deadlock
+
+// ANCHOR: inspect
+/// Kills and reaps the child when dropped, on every path out of `main`.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// gdb's `thread apply all bt` on the process `pid`; `Err` says why there is none.
+fn all_stacks(pid: u32) -> Result<String, String> {
+    let out = Command::new("gdb")
+        .args([
+            "-batch",
+            "-nx",
+            "-p",
+            &pid.to_string(),
+            "-ex",
+            "thread apply all bt",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("gdb could not be run ({e})"))?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !text.contains("Thread ") {
+        let why = String::from_utf8_lossy(&out.stderr);
+        let line = why
+            .lines()
+            .find(|l| l.contains("ptrace"))
+            .unwrap_or("no threads");
+        return Err(format!("gdb could not attach: {line}"));
+    }
+    Ok(text)
+}
+
+/// For each thread of the backtrace whose stack goes through `Mutex::lock` and this
+/// program's `transfer`: its name and the program's innermost function.
+fn waiting_on_locks(stacks: &str) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    // gdb prints one block per thread: `Thread 3 (Thread 0x... (LWP 123) "a-to-b"):`
+    for block in stacks.split("\nThread ").skip(1) {
+        let name = block.split('"').nth(1).unwrap_or("?").to_string();
+        let in_lock = block.contains("futex") && block.contains("Mutex");
+        let ours = block
+            .lines()
+            .filter_map(|l| l.split(" in ").nth(1).or_else(|| l.split(' ').nth(2)))
+            .map(|f| f.split(" (").next().unwrap_or(f))
+            .find(|f| f.starts_with("ch19_gdb::"));
+        if let (true, Some(function)) = (in_lock, ours) {
+            // Drop the symbol's hash suffix, `::h0123456789abcdef`.
+            let function = match function.rsplit_once("::h") {
+                Some((path, hash)) if hash.len() == 16 => path,
+                _ => function,
+            };
+            found.push((name, function.to_string()));
+        }
+    }
+    found.sort();
+    found
+}
+// ANCHOR_END: inspect
+
+fn main() -> ExitCode {
+    quiet_on_closed_pipe();
+    let args: Vec<_> = std::env::args_os().skip(1).collect();
+    match args.first() {
+        None => {}
+        Some(a) if a == "--help" || a == "-h" => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some(a) if a == "--deadlock" && args.len() == 1 => {
+            deadlock();
+            return ExitCode::SUCCESS;
+        }
+        Some(a) => {
+            eprintln!(
+                "error: unexpected argument `{}` (try --help)",
+                a.to_string_lossy()
+            );
+            return ExitCode::from(2);
+        }
+    }
+    // ANCHOR: main
+    let exe = std::env::current_exe().expect("this program's path");
+    let child = Command::new(exe)
+        .arg("--deadlock")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starts the deadlocking program");
+    let mut child = KillOnDrop(child);
+    let mut line = String::new();
+    let stdout = child.0.stdout.take().expect("its output");
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("reads its first line");
+    // The threads may not have reached their second lock yet: look again, a few times.
+    let mut waiting = Vec::new();
+    for _ in 0..20 {
+        match all_stacks(child.0.id()) {
+            Err(why) => {
+                println!("{why}; nothing to inspect");
+                return ExitCode::SUCCESS;
+            }
+            Ok(stacks) => waiting = waiting_on_locks(&stacks),
+        }
+        if waiting.len() == 2 {
+            break;
+        }
+        thread::sleep(Duration::from_millis(100));
+    }
+    for (name, function) in &waiting {
+        println!("thread \"{name}\" is blocked on a Mutex in {function}");
+    }
+    println!("{} threads waiting on a lock: deadlock", waiting.len());
+    // ANCHOR_END: main
+    ExitCode::SUCCESS
+}
+
+/// `println!` panics with "failed printing to stdout: Broken pipe" when standard output is
+/// a pipe whose reader has gone (`| head`); end quietly then, as command-line tools do.
+fn quiet_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.payload_as_str().is_some_and(|m| {
+            m.starts_with("failed printing to stdout") && m.contains("Broken pipe")
+        }) {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
+}

@@ -1,0 +1,127 @@
+//! Chapter 17's primitives in every execution loom can schedule: each passes with the
+//! orderings it needs, and loom rejects each with one ordering weakened to `Relaxed`.
+#![cfg(loom)]
+
+use loom::cell::UnsafeCell;
+use loom::sync::atomic::Ordering;
+use loom::sync::Arc;
+use loom::thread;
+use loom_models::ch17_primitives::{channel, channel_with_publish, MiniArc, SpinLock};
+use std::panic::{catch_unwind, UnwindSafe};
+
+/// Runs a model that loom must reject, and returns loom's report, which must be the one it
+/// gives for two accesses to an `UnsafeCell` that no happens-before relation orders.
+fn rejected(model: impl FnOnce() + UnwindSafe) -> String {
+    let payload = catch_unwind(model).expect_err("loom accepted the weakened version");
+    let report = payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default();
+    assert!(
+        report.trim_start().starts_with("Causality violation"),
+        "{report}"
+    );
+    report
+}
+
+// ANCHOR: spin_lock
+/// Two threads add one each under the lock; every execution must end at 2.
+fn spin_lock_model(acquire: Ordering) {
+    loom::model(move || {
+        let lock = Arc::new(SpinLock::with_acquire(0, acquire));
+        let other = {
+            let lock = Arc::clone(&lock);
+            thread::spawn(move || *lock.lock() += 1)
+        };
+        *lock.lock() += 1;
+        other.join().unwrap();
+        assert_eq!(*lock.lock(), 2);
+    });
+}
+// ANCHOR_END: spin_lock
+
+#[test]
+fn spin_lock_passes() {
+    spin_lock_model(Ordering::Acquire);
+}
+
+#[test]
+fn spin_lock_with_relaxed_acquire_is_rejected() {
+    rejected(|| spin_lock_model(Ordering::Relaxed));
+}
+
+// ANCHOR: oneshot
+/// One thread sends a heap value; the other tries to receive it once, at any moment.
+fn oneshot_model(publish: Ordering) {
+    loom::model(move || {
+        let (sender, mut receiver) = channel_with_publish(publish);
+        let other = thread::spawn(move || sender.send(Box::new(42)));
+        if let Some(value) = receiver.try_receive() {
+            assert_eq!(*value, 42);
+        }
+        other.join().unwrap();
+    });
+}
+// ANCHOR_END: oneshot
+
+#[test]
+fn oneshot_passes() {
+    oneshot_model(Ordering::Release);
+}
+
+#[test]
+fn oneshot_passes_through_channel() {
+    loom::model(|| {
+        let (sender, mut receiver) = channel();
+        let other = thread::spawn(move || sender.send(String::from("hello")));
+        other.join().unwrap();
+        assert_eq!(receiver.try_receive().as_deref(), Some("hello"));
+        assert_eq!(receiver.try_receive(), None);
+    });
+}
+
+#[test]
+fn oneshot_with_relaxed_publish_is_rejected() {
+    rejected(|| oneshot_model(Ordering::Relaxed));
+}
+
+// ANCHOR: arc
+/// Data whose every read and whose drop loom records, so that loom can tell whether the
+/// drop happens after the other thread's last read.
+struct Tracked(UnsafeCell<u64>);
+
+impl Tracked {
+    fn read(&self) -> u64 {
+        self.0.with(|value| unsafe { *value })
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.0.with_mut(|value| unsafe { *value = 0 });
+    }
+}
+
+/// Both threads read through a clone and drop it; either may drop last.
+fn arc_model(release: Ordering) {
+    loom::model(move || {
+        let first = MiniArc::with_release(Tracked(UnsafeCell::new(7)), release);
+        let second = first.clone();
+        let other = thread::spawn(move || assert_eq!(second.read(), 7));
+        assert_eq!(first.read(), 7);
+        drop(first);
+        other.join().unwrap();
+    });
+}
+// ANCHOR_END: arc
+
+#[test]
+fn arc_passes() {
+    arc_model(Ordering::Release);
+}
+
+#[test]
+fn arc_with_relaxed_count_down_is_rejected() {
+    rejected(|| arc_model(Ordering::Relaxed));
+}

@@ -1,0 +1,102 @@
+"""The ways out of the GIL that Python itself offers, as far as the running Python offers
+them: what this build has (free-threading, subinterpreters with their own GIL), then the
+pure-Python prime count on one thread, two threads and two worker processes. Standard
+library only; Python 3.11 or newer."""
+
+import argparse
+import concurrent.futures
+import importlib.util
+import math
+import multiprocessing
+import os
+import sys
+import sysconfig
+import time
+
+
+def is_prime(n: int) -> bool:
+    if n < 2:
+        return False
+    if n % 2 == 0:
+        return n == 2
+    for divisor in range(3, math.isqrt(n) + 1, 2):
+        if n % divisor == 0:
+            return False
+    return True
+
+
+def count_primes(start: int, count: int) -> int:
+    return sum(1 for n in range(start, start + count) if is_prime(n))
+
+
+# ANCHOR: offers
+def what_this_python_offers() -> None:
+    version = sys.version.split()[0]
+    free_threaded = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+    # sys._is_gil_enabled() exists from 3.13; a free-threaded build can still turn the GIL
+    # on (PYTHON_GIL=1, or an extension module that does not declare itself safe).
+    gil = getattr(sys, "_is_gil_enabled", lambda: True)()
+    print(f"python: {version}, free-threaded build: {'yes' if free_threaded else 'no'}, "
+          f"GIL {'enabled' if gil else 'disabled'}")
+    private = importlib.util.find_spec("_interpreters") or importlib.util.find_spec(
+        "_xxsubinterpreters")
+    if importlib.util.find_spec("concurrent.interpreters") is not None:
+        print("subinterpreters: concurrent.interpreters, each with its own GIL (3.14+)")
+    elif private and sys.version_info >= (3, 12):
+        print("subinterpreters: each may have its own GIL (3.12+), "
+              "but only through a private module")
+    elif private:
+        print("subinterpreters: a private module only, and they share one GIL (before 3.12)")
+    else:
+        print("subinterpreters: none")
+# ANCHOR_END: offers
+
+
+def best_of(rounds: int, work) -> tuple[int, float]:
+    best, result = math.inf, None
+    for _ in range(rounds):
+        start = time.perf_counter()
+        result = work()
+        best = min(best, time.perf_counter() - start)
+    return result, best
+
+
+# ANCHOR: pools
+def on_pool(make_pool, jobs: list[tuple[int, int]]) -> int:
+    """Counts the primes of every job on a fresh pool; starting the pool is timed too."""
+    with make_pool() as pool:
+        return sum(pool.map(count_primes, *zip(*jobs)))
+# ANCHOR_END: pools
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=400,
+                        help="integers from 10**13 to check (default 400)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of each way; the fastest counts (default 3)")
+    args = parser.parse_args()
+    if args.count < 20 or args.rounds < 1:
+        parser.error("--count must be at least 20 and --rounds at least 1")
+
+    what_this_python_offers()
+    print(f"machine: {os.cpu_count()} cores")
+    chunk = args.count // 20
+    jobs = [(10**13 + i * chunk, chunk) for i in range(20)]
+    method = multiprocessing.get_start_method()
+    ways = [
+        ("1 thread", lambda: concurrent.futures.ThreadPoolExecutor(max_workers=1)),
+        ("2 threads", lambda: concurrent.futures.ThreadPoolExecutor(max_workers=2)),
+        (f"2 processes ({method})", lambda: concurrent.futures.ProcessPoolExecutor(max_workers=2)),
+    ]
+    print(f"pure-Python prime count, {chunk * 20} integers from 10**13 in 20 chunks, "
+          f"best of {args.rounds}:")
+    one = None
+    for label, make_pool in ways:
+        primes, took = best_of(args.rounds, lambda: on_pool(make_pool, jobs))
+        one = one or took
+        print(f"  {label:24}{took:7.3f} s  {one / took:5.2f}x  ({primes} primes)")
+
+
+if __name__ == "__main__":
+    main()
