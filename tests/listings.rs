@@ -75,7 +75,7 @@ mod support {
     /// code, which only maturin can build, because the library links against the Python that
     /// loads it. The test builds the extension as a reader does, into the virtual environment
     /// of the Python blocks; where maturin is missing it says so in one line, and in CI fails.
-    // Unused while no page shows the extension's source.
+    // Unused only if no page shows the extension's source.
     #[allow(dead_code)]
     pub fn extension_listing(place: &str) {
         use std::io::Write as _;
