@@ -10,7 +10,8 @@
 //! - `figures.rs`: every `chNN_plot_*` example, compared with its committed SVG or PNG;
 //! - `prose.rs`: one test per page, for the measured figures its prose quotes;
 //! - `copy_recipes.rs`: every ```` ```sh,copy-recipe ```` block, carried out in a fresh project;
-//! - `command_line.rs`: every example, run with `--help`, a bogus argument and a closed pipe.
+//! - `command_line.rs`: every example (and every program that is a package of its own, such
+//!   as `ch12-parking-lot-detector/`), run with `--help`, a bogus argument and a closed pipe.
 //!
 //! A missing file or anchor, a refused flag or a malformed console block becomes a
 //! `compile_error!` in the listings' tests, naming the page and line (mdBook itself would
@@ -32,6 +33,10 @@ fn main() -> ExitCode {
     // A directory is watched as a whole: a new page or example reruns this script.
     for watched in ["src", "examples", "book.toml", "Cargo.toml"] {
         println!("cargo:rerun-if-changed={watched}");
+    }
+    // The programs that are packages of their own (`chNN-slug/src/main.rs`).
+    for package in bookkit::run::package_programs(root).unwrap_or_default() {
+        println!("cargo:rerun-if-changed={package}/src");
     }
 
     let pages = match bookkit::pages::pages(root) {
@@ -57,12 +62,12 @@ fn main() -> ExitCode {
         .collect();
 
     let mut problems: Vec<Problem> = Vec::new();
-    // The examples that need a feature, read once from Cargo.toml for every block below.
-    let featured = bookkit::run::featured_examples(root).unwrap_or_else(|error| {
+    // The programs that are packages of their own, read once for every block below.
+    let packages = bookkit::run::package_programs(root).unwrap_or_else(|error| {
         problems.push(Problem {
             page: "Cargo.toml".into(),
             line: 1,
-            message: format!("cannot read its [[example]] tables: {error}"),
+            message: format!("cannot list the book's folder: {error}"),
         });
         Vec::new()
     });
@@ -163,7 +168,7 @@ fn main() -> ExitCode {
         match bookkit::blocks::output_blocks(page) {
             Ok(blocks) => {
                 for block in blocks {
-                    if let Some(problem) = features_problem(&featured, &block) {
+                    if let Some(problem) = package_problem(&packages, &block) {
                         problems.push(Problem {
                             page: page.path.clone(),
                             line: block.line(),
@@ -183,10 +188,12 @@ fn main() -> ExitCode {
         }
     }
     check_example_names(root, &mut problems);
-    for example in example_programs(root) {
+    for example in example_programs(root).into_iter().chain(packages) {
+        // A package's name has hyphens (`ch12-parking-lot-detector`), a test's cannot.
+        let test = example.replace('-', "_");
         let _ = writeln!(
             command_line,
-            "#[test]\nfn {example}_command_line() {{\n    support::command_line({example:?});\n}}\n"
+            "#[test]\nfn {test}_command_line() {{\n    support::command_line({example:?});\n}}\n"
         );
     }
     if !problems.is_empty() {
@@ -231,21 +238,20 @@ fn raw_string(text: &str) -> String {
     format!("r{hashes}\"{text}\"{hashes}")
 }
 
-/// A block that runs an example shows `--features` exactly when Cargo.toml declares the
-/// example with `required-features`, and names those: the reader's command must build it.
-fn features_problem(featured: &[(String, String)], block: &bookkit::OutputBlock) -> Option<String> {
-    let bookkit::Command::Example { name, features, .. } = &block.command else {
+/// A block that runs `cargo run --release -p NAME` names a program that is a package of its
+/// own (`NAME/Cargo.toml` and `NAME/src/main.rs`): any other package is not a program of the
+/// book's.
+fn package_problem(packages: &[String], block: &bookkit::OutputBlock) -> Option<String> {
+    let bookkit::Command::Example {
+        name,
+        package: true,
+        ..
+    } = &block.command
+    else {
         return None;
     };
-    let required = featured
-        .iter()
-        .find(|(example, _)| example == name)
-        .map(|(_, features)| features.clone());
-    (features != &required).then(|| match &required {
-        Some(required) => {
-            format!("`{name}` needs `--features {required}` (its required-features in Cargo.toml)")
-        }
-        None => format!("`{name}` builds without features; the command must not name any"),
+    (!packages.contains(name)).then(|| {
+        format!("`-p {name}`: no program `{name}/src/main.rs` with its own `{name}/Cargo.toml`")
     })
 }
 

@@ -1,6 +1,6 @@
 //! What an uncontended parking_lot `Mutex` costs per lock and unlock, timed by the same
-//! function as in `ch12_parking_lot_detector`, which is built with parking_lot's deadlock
-//! detector; this program is built without it, unless you ask for the feature.
+//! function as in `ch12-parking-lot-detector`, a package of its own that is built with
+//! parking_lot's deadlock detector; this program is built without it.
 
 mod ch12_common;
 
@@ -13,7 +13,7 @@ const USAGE: &str = "\
 usage: ch12_lock_cost
 
 Times a lock and unlock of an uncontended parking_lot Mutex, 9 rounds of 5 million, as
-ch12_parking_lot_detector does with the deadlock detector compiled in, and prints the
+ch12-parking-lot-detector does with the deadlock detector compiled in, and prints the
 fastest, median and slowest round.
 ";
 
@@ -21,6 +21,6 @@ fn main() -> ExitCode {
     if let Err(status) = no_arguments(USAGE) {
         return status;
     }
-    lock_cost::parking_lot_mutex(cfg!(feature = "ch12-deadlock-detection"));
+    lock_cost::parking_lot_mutex(false);
     ExitCode::SUCCESS
 }

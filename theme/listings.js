@@ -28,10 +28,6 @@
 
     // --- Captions -------------------------------------------------------------------------
 
-    // Examples that build only with a Cargo feature (their required-features in Cargo.toml;
-    // the browser test checks that this list agrees).
-    const NEEDS_FEATURES = { ch12_parking_lot_detector: 'ch12-deadlock-detection' };
-
     function commandFor(file) {
         let m = file.match(/^examples\/compile_fail\/([A-Za-z0-9_]+)\.rs$/);
         if (m) {
@@ -43,8 +39,12 @@
         }
         m = file.match(/^examples\/([A-Za-z0-9_]+)\.rs$/);
         if (m) {
-            const features = NEEDS_FEATURES[m[1]] ? `--features ${NEEDS_FEATURES[m[1]]} ` : '';
-            return { verb: 'Run it with', command: `cargo run --release ${features}--example ${m[1]}`, after: '.' };
+            return { verb: 'Run it with', command: `cargo run --release --example ${m[1]}`, after: '.' };
+        }
+        // A program that is a package of its own (chapter 12's detector), run with `-p`.
+        m = file.match(/^(ch[0-9]{2}-[a-z0-9-]+)\/src\/main\.rs$/);
+        if (m) {
+            return { verb: 'Run it with', command: `cargo run --release -p ${m[1]}`, after: '.' };
         }
         // A file in a subfolder of examples/ (such as ch02_common/) is shared code, not a program.
         return null;
@@ -56,7 +56,8 @@
         }
         const files = Array.from(caption.querySelectorAll('code'))
             .map(code => code.textContent.trim())
-            .filter(text => text.startsWith('examples/') || text.startsWith('python/'));
+            .filter(text => text.startsWith('examples/') || text.startsWith('python/')
+                || /^ch[0-9]{2}-[a-z0-9-]+\/src\//.test(text));
         const how = files.length ? commandFor(files[files.length - 1]) : null;
         if (!how) {
             return;

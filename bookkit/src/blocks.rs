@@ -93,6 +93,8 @@ pub struct Listing {
     /// The example whose whole file this block is, when the block is nothing but one
     /// `{{#rustdoc_include ../examples/NAME.rs...}}`: its program is that file, which cargo
     /// builds as `--example NAME`, so the test runs cargo's build instead of compiling a copy.
+    /// The same for a program that is a package of its own
+    /// (`{{#rustdoc_include ../chNN-slug/src/main.rs...}}`, built with `-p chNN-slug`).
     pub example: Option<String>,
     /// The block is nothing but one include from chapter 15's Python extension
     /// (`ch15-primes/src/`): PyO3 code, which only maturin builds (the crate links against
@@ -107,13 +109,13 @@ pub struct Listing {
 /// What a ```` ```console ```` block's command runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
-    /// `$ cargo run --release [--features FEATURES] --example NAME [--] ARGS`. `features`
-    /// is shown only for an example that Cargo.toml declares with `required-features`
-    /// (`run::featured_examples`), and must name exactly those.
+    /// `$ cargo run --release --example NAME [--] ARGS`, or, for a program that is a
+    /// package of its own (`chNN-slug/src/main.rs`, `run::package_programs`), `$ cargo run
+    /// --release -p chNN-slug [-- ARGS]`, with `package` set and `name` the package's.
     Example {
         name: String,
         args: Vec<String>,
-        features: Option<String>,
+        package: bool,
     },
     /// `$ rustc ARGS`, run from the book's root.
     Rustc { args: Vec<String> },
@@ -306,8 +308,9 @@ pub fn listings(root: &Path, page: &Page) -> Result<(Expanded, Vec<Listing>), Ve
 }
 
 /// The ```` ```rust ```` blocks of the page as written that hold nothing but one
-/// `{{#rustdoc_include}}` of a program in `examples/`: each with its fence's line and the
-/// example's name. Such a block, hidden lines shown, is that file (without its anchor lines).
+/// `{{#rustdoc_include}}` of a program in `examples/`, or of a program that is a package of its
+/// own (`chNN-slug/src/main.rs`): each with its fence's line and the example's (or package's)
+/// name. Such a block, hidden lines shown, is that file (without its anchor lines).
 fn whole_example_blocks(page: &Page) -> Vec<(usize, String)> {
     let directive = regex::Regex::new(
         r"^\{\{#rustdoc_include\s+([A-Za-z0-9_./-]+?)\.rs(?::[A-Za-z0-9_-]+)?\s*\}\}$",
@@ -337,6 +340,11 @@ fn whole_example_blocks(page: &Page) -> Vec<(usize, String)> {
                 [folder, name] if folder == "examples" => {
                     let stem = name.strip_suffix(".rs")?;
                     Some((block.open_line, stem.to_owned()))
+                }
+                // A program that is a package of its own: `chNN-slug/src/main.rs`.
+                [package, src, main] if src == "src" && main == "main.rs" => {
+                    crate::run::is_package_program_name(package)
+                        .then(|| (block.open_line, package.clone()))
                 }
                 _ => None,
             }
@@ -520,7 +528,7 @@ fn output_block(block: Block) -> Result<OutputBlock, String> {
     })
 }
 
-fn example_command(name: &str, rest: &[&str], features: Option<&str>) -> Command {
+fn example_command(name: &str, rest: &[&str], package: bool) -> Command {
     let rest = match rest {
         ["--", args @ ..] => args,
         args => args,
@@ -528,7 +536,7 @@ fn example_command(name: &str, rest: &[&str], features: Option<&str>) -> Command
     Command::Example {
         name: name.to_owned(),
         args: rest.iter().map(|s| (*s).to_owned()).collect(),
-        features: features.map(str::to_owned),
+        package,
     }
 }
 
@@ -541,10 +549,12 @@ fn parse_command(line: &str) -> Result<Command, String> {
     let words: Vec<&str> = line.split_whitespace().collect();
     match words.as_slice() {
         ["cargo", "run", "--release", "--example", name, rest @ ..] => {
-            Ok(example_command(name, rest, None))
+            Ok(example_command(name, rest, false))
         }
-        ["cargo", "run", "--release", "--features", features, "--example", name, rest @ ..] => {
-            Ok(example_command(name, rest, Some(features)))
+        ["cargo", "run", "--release", "-p", name, rest @ ..]
+            if matches!(rest, [] | ["--", ..]) =>
+        {
+            Ok(example_command(name, rest, true))
         }
         ["cargo", "check", "--quiet", "--example", name, "--features", feature]
             if *feature == COMPILE_FAIL_FEATURE =>
@@ -572,8 +582,8 @@ fn parse_command(line: &str) -> Result<Command, String> {
             })
         }
         _ => Err(format!(
-            "`{line}`: a console block shows `cargo run --release [--features F] --example \
-             NAME [ARGS]`, \
+            "`{line}`: a console block shows `cargo run --release --example NAME [ARGS]`, \
+             `cargo run --release -p chNN-slug [-- ARGS]`, \
              `python3 python/chNN_slug.py [ARGS]`, `rustc ...` or `cargo check --quiet \
              --example NAME --features compile-fail`"
         )),
@@ -735,7 +745,7 @@ mod tests {
             Command::Example {
                 name: "ch01_x".into(),
                 args: vec!["3".into()],
-                features: None,
+                package: false,
             }
         );
         assert_eq!(outputs[0].expected, "out\n");
@@ -769,17 +779,20 @@ mod tests {
             Ok(Command::Example {
                 name: "x".into(),
                 args: vec!["--help".into()],
-                features: None,
+                package: false,
             })
         );
         assert_eq!(
-            parse_command("cargo run --release --features f --example x 3"),
+            parse_command("cargo run --release -p ch12-x -- 3"),
             Ok(Command::Example {
-                name: "x".into(),
+                name: "ch12-x".into(),
                 args: vec!["3".into()],
-                features: Some("f".into()),
+                package: true,
             })
         );
+        // Cargo takes what follows the package as its own options: the program's come after `--`.
+        assert!(parse_command("cargo run --release -p ch12-x 3").is_err());
+        assert!(parse_command("cargo run --release --features f --example x 3").is_err());
     }
 
     #[test]

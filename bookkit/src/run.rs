@@ -180,45 +180,37 @@ fn wait(child: &mut Child, limit: Duration) -> io::Result<(Option<i32>, bool)> {
 /// `cargo test` builds every example before it runs the tests; when only some tests were
 /// asked for, cargo may not have, so this builds them once (a no-op when they are fresh).
 ///
-/// An example that Cargo.toml declares with `required-features` is built on its own, with
-/// those features, the first time it is asked for.
+/// A program that is a package of its own (`chNN-slug`, see `package_programs`) is built
+/// with `-p chNN-slug` the first time it is asked for, into `target/debug/chNN-slug`: it is
+/// not a default member of the workspace, so its dependencies' features never reach the
+/// book's build.
 pub fn built_example(name: &str) -> io::Result<std::path::PathBuf> {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
     static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
-    static FEATURED: Mutex<Option<HashMap<String, Result<(), String>>>> = Mutex::new(None);
-    let built = BUILT.get_or_init(|| cargo_build(&["--workspace", "--examples"]));
-    built.clone().map_err(io::Error::other)?;
-    // Cargo.toml is read once per test process, not once per test.
-    static NEED_FEATURES: OnceLock<Result<Vec<(String, String)>, String>> = OnceLock::new();
-    let need_features = NEED_FEATURES
-        .get_or_init(|| {
-            let root = std::env::current_dir().map_err(|e| e.to_string())?;
-            featured_examples(&root).map_err(|e| e.to_string())
-        })
-        .as_ref()
-        .map_err(|e| io::Error::other(e.clone()))?;
-    let features = need_features
-        .iter()
-        .find(|(example, _)| example == name)
-        .map(|(_, features)| features);
-    if let Some(features) = features {
-        let mut featured = FEATURED.lock().unwrap_or_else(|e| e.into_inner());
-        featured
-            .get_or_insert_with(HashMap::new)
-            .entry(name.to_owned())
-            .or_insert_with(|| cargo_build(&["--example", name, "--features", features]))
-            .clone()
-            .map_err(io::Error::other)?;
-    }
+    static PACKAGES: Mutex<Option<HashMap<String, Result<(), String>>>> = Mutex::new(None);
     let test_binary = std::env::current_exe()?;
     let profile_dir = test_binary
         .parent()
         .and_then(|deps| deps.parent())
         .ok_or_else(|| io::Error::other("test binary outside target/<profile>/deps"))?;
-    let path = profile_dir
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let path = if is_package_program_name(name) {
+        let mut packages = PACKAGES.lock().unwrap_or_else(|e| e.into_inner());
+        packages
+            .get_or_insert_with(HashMap::new)
+            .entry(name.to_owned())
+            .or_insert_with(|| cargo_build(&["-p", name]))
+            .clone()
+            .map_err(io::Error::other)?;
+        profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+    } else {
+        // The default members, as `cargo test` selects them: the same features, so no rebuild.
+        let built = BUILT.get_or_init(|| cargo_build(&["--examples"]));
+        built.clone().map_err(io::Error::other)?;
+        profile_dir
+            .join("examples")
+            .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+    };
     if path.exists() {
         Ok(path)
     } else {
@@ -244,27 +236,37 @@ fn cargo_build(args: &[&str]) -> Result<(), String> {
         .ok_or_else(|| format!("`cargo build {}` failed: {status}", args.join(" ")))
 }
 
-/// Every example of the book's Cargo.toml that has `required-features`, with them
-/// (comma-separated), except the compile-fail examples, which no feature makes build.
-pub fn featured_examples(root: &std::path::Path) -> io::Result<Vec<(String, String)>> {
-    let text = std::fs::read_to_string(root.join("Cargo.toml"))?;
-    let manifest: toml::Table = text.parse().map_err(io::Error::other)?;
-    let examples = manifest.get("example").and_then(toml::Value::as_array);
-    Ok(examples
-        .into_iter()
-        .flatten()
-        .filter_map(|example| {
-            let name = example.get("name")?.as_str()?;
-            let features: Vec<&str> = example
-                .get("required-features")?
-                .as_array()?
-                .iter()
-                .filter_map(toml::Value::as_str)
-                .collect();
-            let building = !features.contains(&COMPILE_FAIL_FEATURE);
-            (building && !features.is_empty()).then(|| (name.to_owned(), features.join(",")))
-        })
-        .collect())
+/// Whether `name` is spelled as a program that is a package of its own: `chNN-slug`, lower
+/// case with hyphens (an example is `chNN_slug`, with underscores).
+pub fn is_package_program_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    bytes.len() > 5
+        && bytes.starts_with(b"ch")
+        && bytes[2..4].iter().all(u8::is_ascii_digit)
+        && bytes[4] == b'-'
+        && bytes[5..]
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+}
+
+/// The programs that are packages of their own: folders `chNN-slug/` of the book's root with
+/// a `Cargo.toml` and a `src/main.rs` (chapter 12's `ch12-parking-lot-detector`, which needs a
+/// feature of parking_lot that must not reach the rest of the book). Sorted by name.
+pub fn package_programs(root: &std::path::Path) -> io::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(root)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        if is_package_program_name(&name)
+            && path.join("Cargo.toml").is_file()
+            && path.join("src/main.rs").is_file()
+        {
+            names.push(name);
+        }
+    }
+    names.sort();
+    Ok(names)
 }
 
 /// Whether the Python that `$ python3 ...` blocks run is here and recent enough; `Err` says

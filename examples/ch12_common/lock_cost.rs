@@ -1,6 +1,7 @@
 // What an uncontended parking_lot `Mutex` costs per lock and unlock, measured the same way by
 // `ch12_lock_cost` (built without parking_lot's deadlock detector) and by
-// `ch12_parking_lot_detector` (built with it), so that their lines can be set side by side.
+// `ch12-parking-lot-detector` (a package of its own, built with it), so that their lines can
+// be set side by side.
 
 use std::time::Instant;
 

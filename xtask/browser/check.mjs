@@ -7,7 +7,7 @@
 //   { "pages": [{ "path": "ch02-choices.html", "formulas": 79, "calculator": true }, ...],
 //     "examples": ["ch02_amdahl", ...], "compile_fail": ["ch03_borrowed_counter", ...],
 //     "python": ["ch01_primes", ...], "loom_src": ["lib", ...], "loom_tests": ["mailbox", ...],
-//     "featured": { "ch12_parking_lot_detector": "ch12-deadlock-detection" },
+//     "packages": ["ch12-parking-lot-detector"], (programs that are packages of their own)
 //     "favicon_svg": "<svg ...>" }           (pages in SUMMARY.md's order)
 // Prints one line per problem and exits 1 when there is any; saves a screenshot of every page
 // in the light and the navy theme, and at a phone's width, to SCREENSHOT_DIR.
@@ -252,7 +252,7 @@ function inspect(page, formulas) {
 
 /** The captions' commands (theme/listings.js), against the files that exist. */
 function checkCaptions(page) {
-    return page.evaluate(({ examples, compileFail, python, loomSrc, loomTests, extensionSrc, featured }) => {
+    return page.evaluate(({ examples, compileFail, python, loomSrc, loomTests, extensionSrc, packages }) => {
         const found = [];
         for (const caption of document.querySelectorAll('main p.caption')) {
             if (!/^\s*Listing\b/.test(caption.textContent)) {
@@ -260,10 +260,11 @@ function checkCaptions(page) {
             }
             const files = Array.from(caption.querySelectorAll(':scope > code'))
                 .map(c => c.textContent.trim())
-                .filter(t => ['examples/', 'python/', 'loom-models/', 'ch15-primes/'].some(folder => t.startsWith(folder)));
+                .filter(t => ['examples/', 'python/', 'loom-models/', 'ch15-primes/'].some(folder => t.startsWith(folder))
+                    || /^ch\d\d-[a-z0-9-]+\/src\//.test(t));
             const label = caption.textContent.trim().split(':')[0];
             if (files.length === 0) {
-                found.push(`${label} names no file (examples/..., python/..., loom-models/... or ch15-primes/...)`);
+                found.push(`${label} names no file (examples/..., python/..., loom-models/..., ch15-primes/... or chNN-slug/src/main.rs)`);
                 continue;
             }
             const file = files[files.length - 1];
@@ -287,16 +288,21 @@ function checkCaptions(page) {
                 if (!examples.includes(m[1])) {
                     found.push(`${label} names ${file}, which does not exist`);
                 }
-                // An example that only builds with a feature is run with it (Cargo.toml's
-                // required-features; theme/listings.js must know it).
-                const features = featured[m[1]] ? `--features ${featured[m[1]]} ` : '';
-                if (command !== `cargo run --release ${features}--example ${m[1]}`) {
+                if (command !== `cargo run --release --example ${m[1]}`) {
                     found.push(`${label}: the caption does not give the cargo command (${command})`);
                 }
             } else if ((m = file.match(/^loom-models\/(src|tests)\/(\w+)\.rs$/))) {
                 // A structure checked by loom: shown from its file, run by the loom models' tests.
                 if (!(m[1] === 'src' ? loomSrc : loomTests).includes(m[2])) {
                     found.push(`${label} names ${file}, which does not exist`);
+                }
+            } else if ((m = file.match(/^(ch\d\d-[a-z0-9-]+)\/src\/main\.rs$/))) {
+                // A program that is a package of its own, run with `-p`.
+                if (!packages.includes(m[1])) {
+                    found.push(`${label} names ${file}, which is not a package of the book's`);
+                }
+                if (command !== `cargo run --release -p ${m[1]}`) {
+                    found.push(`${label}: the caption does not give the cargo command (${command})`);
                 }
             } else if ((m = file.match(/^ch15-primes\/src\/(\w+)\.rs$/))) {
                 // Chapter 15's Python extension: shown from its file, built by maturin.
@@ -309,7 +315,7 @@ function checkCaptions(page) {
     }, {
         examples: expected.examples, compileFail: expected.compile_fail, python: expected.python,
         loomSrc: expected.loom_src, loomTests: expected.loom_tests, extensionSrc: expected.extension_src,
-        featured: expected.featured,
+        packages: expected.packages,
     });
 }
 

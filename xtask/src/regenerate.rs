@@ -12,28 +12,27 @@ use bookkit::blocks::{output_blocks, replace_output};
 use bookkit::run::{run, TIME_LIMIT};
 use bookkit::{Order, Page};
 
-/// Builds the examples with optimisations, as readers run them; an example that needs a
-/// feature (its `required-features` in Cargo.toml) is built on its own, with it.
+/// Builds the examples with optimisations, as readers run them, and each program that is a
+/// package of its own (`cargo build --release -p chNN-slug`, its features its own).
 fn build_release_examples(root: &Path) -> Result<(), String> {
-    let mut builds = vec![vec!["--examples".to_owned()]];
-    for (name, features) in bookkit::run::featured_examples(root).map_err(|e| e.to_string())? {
-        builds.push(vec![
-            "--example".into(),
-            name,
-            "--features".into(),
-            features,
-        ]);
+    let mut builds = vec![vec![
+        "--package".to_owned(),
+        "mastering-concurrency".to_owned(),
+        "--examples".to_owned(),
+    ]];
+    for name in bookkit::run::package_programs(root).map_err(|e| e.to_string())? {
+        builds.push(vec!["--package".into(), name]);
     }
     for args in builds {
         let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["build", "--release", "--package", "mastering-concurrency"])
+            .args(["build", "--release"])
             .args(&args)
             .current_dir(root)
             .status()
             .map_err(|e| format!("cannot run cargo: {e}"))?;
         if !status.success() {
             return Err(format!(
-                "building the examples failed: cargo build {}",
+                "building the examples failed: cargo build --release {}",
                 args.join(" ")
             ));
         }
@@ -41,14 +40,18 @@ fn build_release_examples(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Where cargo put the release build of example `name`: under `CARGO_TARGET_DIR` when it is
-/// set (relative to the book's root, as cargo reads it there), else under `target/`.
+/// Where cargo put the release build of example `name` (or of the package program `name`):
+/// under `CARGO_TARGET_DIR` when it is set (relative to the book's root, as cargo reads it
+/// there), else under `target/`.
 fn release_example(root: &Path, name: &str) -> std::path::PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map_or_else(|| root.join("target"), |dir| root.join(dir));
-    target
-        .join("release/examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+    let folder = if bookkit::run::is_package_program_name(name) {
+        target.join("release")
+    } else {
+        target.join("release/examples")
+    };
+    folder.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
 }
 
 /// How often a `subset` block's program is run when its block is regenerated: the block shows

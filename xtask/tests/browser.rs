@@ -177,8 +177,8 @@ fn install_playwright(dir: &Path, npm: &Path) {
 
 /// What the sources say the built pages must hold, for check.mjs, as JSON: the pages in
 /// SUMMARY.md's order with the number of formulas each has (and `"calculator":true` on the
-/// page that holds `<div id="amdahl-calculator">`), the example programs that exist (and the
-/// features those that need one must be run with), the loom models' files, and the favicon.
+/// page that holds `<div id="amdahl-calculator">`), the example programs that exist, the
+/// programs that are packages of their own, the loom models' files, and the favicon.
 fn expectations(root: &Path) -> String {
     let katex = xtask::book::katex_config(root).unwrap_or_else(|e| panic!("{e}"));
     let extra = katex.build_extra_opts();
@@ -208,25 +208,21 @@ fn expectations(root: &Path) -> String {
         programs(&root.join("loom-models/tests"), "rs"),
     ];
     let extension_src = programs(&root.join("ch15-primes/src"), "rs");
-    let featured: Vec<String> = bookkit::run::featured_examples(root)
-        .expect("reads Cargo.toml")
-        .iter()
-        .map(|(name, features)| format!("{}:{}", json(name), json(features)))
-        .collect();
+    let packages = bookkit::run::package_programs(root).expect("lists the book's folder");
     let favicon = fs::read_to_string(root.join("theme/favicon.svg")).expect("theme/favicon.svg");
     let list = |names: Vec<String>| {
         let quoted: Vec<String> = names.iter().map(|n| json(n)).collect();
         format!("[{}]", quoted.join(","))
     };
     format!(
-        r#"{{"pages":[{pages}],"examples":{},"compile_fail":{},"python":{},"loom_src":{},"loom_tests":{},"extension_src":{},"featured":{{{}}},"favicon_svg":{}}}"#,
+        r#"{{"pages":[{pages}],"examples":{},"compile_fail":{},"python":{},"loom_src":{},"loom_tests":{},"extension_src":{},"packages":{},"favicon_svg":{}}}"#,
         list(examples),
         list(compile_fail),
         list(python),
         list(loom[0].clone()),
         list(loom[1].clone()),
         list(extension_src),
-        featured.join(","),
+        list(packages),
         json(&favicon)
     )
 }

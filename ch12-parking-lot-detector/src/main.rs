@@ -1,8 +1,8 @@
 //! parking_lot's own deadlock detector on the three-way deadlock of `ch12_wait_for_graph`:
 //! three threads, three plain `parking_lot::Mutex`es, each thread holding one and blocked in
 //! `lock` on the next. A detector thread calls `deadlock::check_deadlock` until it reports
-//! the cycle. Needs parking_lot's `deadlock_detection` feature, which this book switches on
-//! with its own feature: `--features ch12-deadlock-detection`.
+//! the cycle. Needs parking_lot's `deadlock_detection` feature, which this package's
+//! Cargo.toml switches on for this program alone.
 
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -12,8 +12,14 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{deadlock, Mutex};
 
-mod ch12_common;
-use ch12_common::lock_cost;
+// Two files of chapter 12's shared module folder, the command line and the timing that
+// `ch12_lock_cost` runs without the detector (this package sits beside `examples/`).
+#[path = "../../examples/ch12_common/cli.rs"]
+mod cli;
+#[path = "../../examples/ch12_common/lock_cost.rs"]
+mod lock_cost;
+
+use cli::no_arguments;
 
 // ANCHOR: workers
 /// Thread i takes lock i, waits until all three hold one, then locks lock i + 1: forever.
@@ -71,13 +77,13 @@ fn wait_for_deadlock() -> Option<Vec<Cycle>> {
 // ANCHOR_END: detector
 
 const USAGE: &str = "\
-usage: ch12_parking_lot_detector
+usage: ch12-parking-lot-detector
 
 Three threads deadlock on three parking_lot mutexes; parking_lot's deadlock detector finds
 the cycle, and the program reports it and ends, leaving the three threads blocked. Then it
 times a lock and unlock of an uncontended parking_lot Mutex with the detector compiled in,
 as ch12_lock_cost does without it.
-Build it with `--features ch12-deadlock-detection`.
+Its Cargo.toml switches on parking_lot's `deadlock_detection` feature.
 ";
 
 fn main() -> ExitCode {
@@ -120,39 +126,4 @@ fn main() -> ExitCode {
     // The same timing as `ch12_lock_cost`, which is built without the detector.
     lock_cost::parking_lot_mutex(true);
     ExitCode::SUCCESS
-}
-
-// The command line, the same in every program of the book that takes no arguments:
-// `--help` prints the usage, anything else is refused with exit status 2.
-fn no_arguments(usage: &str) -> Result<(), ExitCode> {
-    quiet_on_closed_pipe();
-    match std::env::args_os().nth(1) {
-        None => Ok(()),
-        Some(flag) if flag == "--help" || flag == "-h" => {
-            print!("{usage}");
-            Err(ExitCode::SUCCESS)
-        }
-        Some(other) => {
-            eprintln!(
-                "error: unexpected argument `{}` (try --help)",
-                other.to_string_lossy()
-            );
-            Err(ExitCode::from(2))
-        }
-    }
-}
-
-/// `println!` panics with "failed printing to stdout: Broken pipe" when standard output is
-/// a pipe whose reader has gone (`| head`); end quietly then, as command-line tools do.
-/// Only that panic: a failed write to a socket, a file or a child still panics as usual.
-fn quiet_on_closed_pipe() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.payload_as_str().is_some_and(|m| {
-            m.starts_with("failed printing to stdout") && m.contains("Broken pipe")
-        }) {
-            std::process::exit(0);
-        }
-        default_hook(info);
-    }));
 }
