@@ -115,6 +115,17 @@ fn main() -> ExitCode {
                             );
                         }
                         ListingKind::Run | ListingKind::CompileOnly
+                            if listing.loom_model.is_some() =>
+                        {
+                            // A loom model: a `--cfg loom` build compiles it (tests/listings.rs),
+                            // and the loom stage runs it.
+                            let model = listing.loom_model.as_deref().unwrap_or_default();
+                            let _ = writeln!(
+                                listings,
+                                "#[test]\nfn {name}() {{\n    support::loom_listing({place:?}, {model:?});\n}}\n",
+                            );
+                        }
+                        ListingKind::Run | ListingKind::CompileOnly
                             if listing.example.is_some() =>
                         {
                             // The block is the example's whole file: cargo has built that file

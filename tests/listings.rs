@@ -95,6 +95,35 @@ mod support {
         bookkit::pyext::python(root).unwrap_or_else(|e| panic!("{place}: {e}"));
     }
 
+    /// A listing that shows part of a loom model (`loom-models/tests/MODEL.rs`): code that
+    /// needs `--cfg loom`, which would rebuild every crate of the book's build. The test
+    /// compiles that model as `tests/loom.rs` does, in the loom models' own target folder
+    /// (`TARGET/loom`, so the loom stage then finds it built), and the loom stage runs it.
+    // Unused only if no page shows a loom model.
+    #[allow(dead_code)]
+    pub fn loom_listing(place: &str, model: &str) {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let target = bookkit::run::target_dir()
+            .unwrap_or_else(|e| panic!("{place}: {e}"))
+            .join("loom");
+        let result = bookkit::run::run(
+            std::process::Command::new(cargo)
+                .args(["test", "--quiet", "--package", "loom-models", "--no-run", "--test", model])
+                .current_dir(root)
+                .env("RUSTFLAGS", "--cfg loom")
+                .env("CARGO_TARGET_DIR", target),
+            bookkit::blocks::BUILD_LIMIT,
+        )
+        .unwrap_or_else(|e| panic!("{place}: cannot run cargo: {e}"));
+        if result.code != Some(0) {
+            panic!(
+                "{place}: the loom model `{model}` does not build:\n{}",
+                result.transcript()
+            );
+        }
+    }
+
     // Unused only while every listing is a whole example.
     #[allow(dead_code)]
     /// Compiles `program` and, if `run`, runs it; fails naming `place` if either fails or the

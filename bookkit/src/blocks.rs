@@ -100,6 +100,10 @@ pub struct Listing {
     /// (`ch15-primes/src/`): PyO3 code, which only maturin builds (the crate links against
     /// the Python that loads it), so the test builds the extension instead of compiling a copy.
     pub extension: bool,
+    /// The block is nothing but one include from a loom model (`loom-models/tests/NAME.rs`):
+    /// code that uses `loom::model` and `loom::thread`, which only a `--cfg loom` build has, so
+    /// the test builds that model the way the loom stage does; this names the file's stem.
+    pub loom_model: Option<String>,
     /// The block is nothing but one include from a module folder beside the examples
     /// (`examples/chNN_common/`): `example` names an example that declares that module, so
     /// cargo compiles the code as part of it; the test builds that example and does not run it.
@@ -254,7 +258,8 @@ impl OutputBlock {
 pub fn listings(root: &Path, page: &Page) -> Result<(Expanded, Vec<Listing>), Vec<Problem>> {
     let expanded = expand(root, page)?;
     let whole_examples = whole_example_blocks(page);
-    let extension_blocks = extension_blocks(page);
+    let extension_blocks = included_blocks(page, "ch15-primes/src");
+    let loom_model_blocks = included_blocks(page, "loom-models/tests");
     let shared_modules = shared_module_blocks(root, page);
     let mut problems = Vec::new();
     let mut listings = Vec::new();
@@ -280,7 +285,11 @@ pub fn listings(root: &Path, page: &Page) -> Result<(Expanded, Vec<Listing>), Ve
                             .find(|(at, _)| *at == line)
                             .map(|(_, name)| name.clone()),
                     },
-                    extension: extension_blocks.contains(&line),
+                    extension: extension_blocks.iter().any(|(at, _)| *at == line),
+                    loom_model: loom_model_blocks
+                        .iter()
+                        .find(|(at, _)| *at == line)
+                        .map(|(_, stem)| stem.clone()),
                     shared_module: !matches!(kind, ListingKind::CompileFail(_))
                         && shared_modules.iter().any(|(at, _)| *at == line),
                     kind,
@@ -290,8 +299,8 @@ pub fn listings(root: &Path, page: &Page) -> Result<(Expanded, Vec<Listing>), Ve
             },
             Some("rs") => problem(
                 "write `rust`, not `rs`: every Rust block is compiled by the tests (a part of \
-                 a shared module or of chapter 15's extension is included whole, see \
-                 CONTRIBUTING.md)"
+                 a shared module, of chapter 15's extension or of a loom model is included \
+                 whole, see CONTRIBUTING.md)"
                     .into(),
             ),
             Some(_) if block.has("rust") => {
@@ -400,18 +409,23 @@ fn example_declaring(root: &Path, module: &str) -> Option<String> {
     names.into_iter().next()
 }
 
-/// The fence lines of the ```` ```rust ```` blocks that hold nothing but one include of a
-/// file of chapter 15's extension crate (`../ch15-primes/src/NAME.rs[:ANCHOR]`).
-fn extension_blocks(page: &Page) -> Vec<usize> {
-    let directive = regex::Regex::new(
-        r"^\{\{#(?:rustdoc_)?include\s+\.\./ch15-primes/src/[A-Za-z0-9_]+\.rs(?::[A-Za-z0-9_-]+)?\s*\}\}$",
-    )
+/// The ```` ```rust ```` blocks that hold nothing but one include of a file in `folder`
+/// (`../FOLDER/NAME.rs[:ANCHOR]`): each with its fence's line and the file's stem. Chapter
+/// 15's extension (`ch15-primes/src`) and the loom models (`loom-models/tests`) are shown
+/// this way, and built by maturin and by a `--cfg loom` build, not by skeptic.
+fn included_blocks(page: &Page, folder: &str) -> Vec<(usize, String)> {
+    let directive = regex::Regex::new(&format!(
+        r"^\{{\{{#(?:rustdoc_)?include\s+\.\./{}/([A-Za-z0-9_]+)\.rs(?::[A-Za-z0-9_-]+)?\s*\}}\}}$",
+        regex::escape(folder)
+    ))
     .expect("valid regex");
     blocks(&page.text)
         .into_iter()
         .filter(|block| block.language() == Some("rust"))
-        .filter(|block| directive.is_match(block.content.trim()))
-        .map(|block| block.open_line)
+        .filter_map(|block| {
+            let stem = directive.captures(block.content.trim())?.get(1)?.as_str().to_owned();
+            Some((block.open_line, stem))
+        })
         .collect()
 }
 
@@ -793,6 +807,21 @@ mod tests {
         // Cargo takes what follows the package as its own options: the program's come after `--`.
         assert!(parse_command("cargo run --release -p ch12-x 3").is_err());
         assert!(parse_command("cargo run --release --features f --example x 3").is_err());
+    }
+
+    #[test]
+    fn included_files_are_found_by_folder() {
+        let page = Page {
+            path: "src/ch17-x.md".into(),
+            text: "```rust\n{{#include ../loom-models/tests/ch17_primitives.rs:spin_lock}}\n```\n\n\
+                   ```rust\n{{#include ../ch15-primes/src/lib.rs}}\n```\n"
+                .into(),
+        };
+        assert_eq!(
+            included_blocks(&page, "loom-models/tests"),
+            vec![(1, "ch17_primitives".to_owned())]
+        );
+        assert_eq!(included_blocks(&page, "ch15-primes/src"), vec![(5, "lib".to_owned())]);
     }
 
     #[test]

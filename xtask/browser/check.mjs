@@ -57,6 +57,12 @@ const AXE_VERSION = JSON.parse(await readFile(require.resolve('axe-core/package.
 // The rules whose result depends on the theme's colours; every other rule depends on the
 // markup and the layout only.
 const COLOUR_RULES = ['color-contrast', 'link-in-text-block'];
+// The rules (of those axe-core runs by default) whose outcome depends on the width, not only
+// on the page's markup: whether a block overflows, and so must be focusable from the keyboard,
+// and the viewport's zoom. The phone pass runs these on every page; the others look at the
+// same markup as the light pass at the desktop width, so at 390 px they run only where
+// mdBook's chrome or the calculator changes with the width (the index, the calculator's page).
+const LAYOUT_RULES = ['scrollable-region-focusable', 'meta-viewport', 'meta-viewport-large'];
 // How many elements are named for one rule on one page; the count says how many there are.
 const NAMED_ELEMENTS = 3;
 // Timeouts are generous: the machine may be busy with other builds, and a slow pass is not a
@@ -400,7 +406,7 @@ async function checkContrast(page, theme) {
 
 /**
  * Runs axe-core on the page as it is now and reports what it finds at `at` (page, theme and
- * width). `rules` is 'all', 'structure' (all but the colour rules) or 'colour'.
+ * width). `rules` is 'all', 'structure' (all but the colour rules), 'colour' or 'layout'.
  */
 async function axeCheck(page, at, rules, theme = 'light') {
     if (!await page.evaluate(() => typeof window.axe === 'object')) {
@@ -411,10 +417,12 @@ async function axeCheck(page, at, rules, theme = 'light') {
         styled.set(theme, new Set());
     }
     const seen = styled.get(theme);
-    const run = () => page.evaluate(async ({ rules, colourRules, seenBefore }) => {
+    const run = () => page.evaluate(async ({ rules, colourRules, layoutRules, seenBefore }) => {
         const options = { resultTypes: ['violations'] };
         if (rules === 'colour') {
             options.runOnly = { type: 'rule', values: colourRules };
+        } else if (rules === 'layout') {
+            options.runOnly = { type: 'rule', values: layoutRules };
         } else if (rules === 'structure') {
             options.rules = Object.fromEntries(colourRules.map(r => [r, { enabled: false }]));
         }
@@ -469,7 +477,7 @@ async function axeCheck(page, at, rules, theme = 'light') {
                 message: [...n.any, ...n.all, ...n.none].map(c => c.message).find(Boolean) || v.help,
             })),
         })) };
-    }, { rules, colourRules: COLOUR_RULES, seenBefore: rules === 'colour' ? Array.from(seen) : [] });
+    }, { rules, colourRules: COLOUR_RULES, layoutRules: LAYOUT_RULES, seenBefore: rules === 'colour' ? Array.from(seen) : [] });
     let { violations, paths } = await run();
     const serious = v => v.impact === 'critical' || v.impact === 'serious';
     if (rules === 'colour' && violations.some(serious)) {
@@ -1006,7 +1014,8 @@ async function themePass(browser, visits, themes) {
 
 /**
  * The phone pass, 390 CSS pixels wide: every page fits the screen, long lines scroll inside
- * their blocks, axe-core's rules that do not look at colour (the layout is another one here),
+ * their blocks, axe-core's rules that depend on the width (LAYOUT_RULES; all that do not look
+ * at colour on the index and the calculator's page),
  * the calculator's chart stays legible, and a screenshot of every page. Colours are the
  * desktop's, checked there in every theme; the index, where mdBook's menu bar folds, is
  * checked for colour in every theme here too.
@@ -1024,7 +1033,8 @@ async function phonePass(browser, visits) {
             continue;
         }
         const everyTheme = visit.path === 'index.html';
-        await axeCheck(page, `${visit.path} (light, 390 px)`, 'structure');
+        const widthDependent = everyTheme || visit.path === CALCULATOR_PAGE;
+        await axeCheck(page, `${visit.path} (light, 390 px)`, widthDependent ? 'structure' : 'layout');
         if (everyTheme) {
             await axeCheck(page, `${visit.path} (light, 390 px)`, 'colour', 'light 390');
         }
