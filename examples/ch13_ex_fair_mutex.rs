@@ -1,5 +1,6 @@
 //! Exercise: a first-come, first-served mutex built from std's `Mutex` and `Condvar`, with
-//! no `unsafe`, measured against std's `Mutex` under the load of `ch13_unfair_mutexes`.
+//! no `unsafe`, measured against std's `Mutex` under the load of `ch13_unfair_mutexes`,
+//! with the number of times its threads slept in the kernel: the cost of the fairness.
 
 use std::process::ExitCode;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
@@ -9,12 +10,14 @@ use std::time::{Duration, Instant};
 mod ch13_common;
 
 use ch13_common::cli;
+use ch13_common::switches::Switches;
 
 const USAGE: &str = "\
 usage: ch13_ex_fair_mutex [SECONDS]
 
 Four threads take and release a lock in a tight loop for SECONDS (default 1),
-on std's Mutex and on a first-come, first-served mutex.
+on std's Mutex and on a first-come, first-served mutex, and count how often
+they slept in the kernel (Linux).
 ";
 
 const THREADS: usize = 4;
@@ -99,13 +102,22 @@ impl<T> Drop for FairGuard<'_, T> {
 }
 // ANCHOR_END: solution
 
-/// Takes the lock in a loop until the deadline; returns (acquisitions, handovers) per thread.
-fn run(take: &(impl Fn(usize) -> bool + Sync), run_for: Duration) -> (u64, u64, Vec<u64>) {
+/// One lock's run: acquisitions and handovers per thread, and the threads' sleeps.
+struct Run {
+    per_thread: Vec<u64>,
+    handovers: u64,
+    /// How many times the threads blocked in the kernel (voluntary context switches).
+    sleeps: u64,
+}
+
+/// Takes the lock in a loop until the deadline, on every thread.
+fn run(take: &(impl Fn(usize) -> bool + Sync), run_for: Duration) -> Run {
     let deadline = Instant::now() + run_for;
-    let counts: Vec<(u64, u64)> = thread::scope(|s| {
+    let counts: Vec<(u64, u64, u64)> = thread::scope(|s| {
         let handles: Vec<_> = (0..THREADS)
             .map(|me| {
                 s.spawn(move || {
+                    let start = Switches::now();
                     let (mut got, mut handovers) = (0, 0);
                     while Instant::now() < deadline {
                         if take(me) {
@@ -113,15 +125,17 @@ fn run(take: &(impl Fn(usize) -> bool + Sync), run_for: Duration) -> (u64, u64, 
                         }
                         got += 1;
                     }
-                    (got, handovers)
+                    (got, handovers, Switches::now().since(start).slept)
                 })
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    let total = counts.iter().map(|c| c.0).sum();
-    let handovers = counts.iter().map(|c| c.1).sum();
-    (total, handovers, counts.iter().map(|c| c.0).collect())
+    Run {
+        per_thread: counts.iter().map(|c| c.0).collect(),
+        handovers: counts.iter().map(|c| c.1).sum(),
+        sleeps: counts.iter().map(|c| c.2).sum(),
+    }
 }
 
 fn main() -> ExitCode {
@@ -134,16 +148,18 @@ fn main() -> ExitCode {
     let fair = FairMutex::new(usize::MAX);
     let std_take = |me| std::mem::replace(&mut *std_lock.lock().unwrap(), me) != me;
     let fair_take = |me| std::mem::replace(&mut *fair.lock(), me) != me;
-    for (name, (total, handovers, per_thread)) in [
+    for (name, result) in [
         ("std::sync::Mutex", run(&std_take, run_for)),
         ("FairMutex", run(&fair_take, run_for)),
     ] {
-        let fewest = per_thread.iter().min().copied().unwrap_or(0) as f64 / total as f64;
+        let total = result.per_thread.iter().sum::<u64>().max(1) as f64;
+        let fewest = result.per_thread.iter().min().copied().unwrap_or(0) as f64 / total;
         println!(
-            "{name:<18} {:>9.3} M per s, fewest share {:>5.1}%, {:>8.1} in a row",
-            total as f64 / run_for.as_secs_f64() / 1e6,
+            "{name:<18} {:>9.3} M per s, fewest share {:>5.1}%, {:>8.1} in a row, {:>6.3} sleeps per acquisition",
+            total / run_for.as_secs_f64() / 1e6,
             100.0 * fewest,
-            total as f64 / handovers.max(1) as f64
+            total / result.handovers.max(1) as f64,
+            result.sleeps as f64 / total,
         );
     }
     ExitCode::SUCCESS

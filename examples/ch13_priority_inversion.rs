@@ -8,13 +8,14 @@ use std::process::ExitCode;
 mod ch13_common;
 
 use ch13_common::cli;
-use ch13_common::sim::{pathfinder, simulate, Protocol, Schedule, Task};
+use ch13_common::sim::{check, pathfinder, simulate, Protocol, Schedule, Step, Task};
 
 const USAGE: &str = "\
 usage: ch13_priority_inversion
 
 Simulates three tasks on one processor, in virtual time, without and with
-priority inheritance, and prints each schedule and the high task's response.
+priority inheritance, and prints each schedule and the high task's response;
+then shows that the simulator refuses a task that ends holding the mutex.
 ";
 
 /// Prints a schedule: one line per task, one character per tick.
@@ -50,5 +51,19 @@ fn main() -> ExitCode {
         );
     }
     // ANCHOR_END: main
+    // ANCHOR: check
+    // A task that ended while holding the mutex would leave every task that needs it
+    // waiting for ever, and the schedule would be wrong without a word: refused.
+    let careless = Task {
+        name: "careless",
+        priority: 1,
+        arrives: 0,
+        steps: vec![Step::Lock, Step::Run(2)],
+    };
+    match check(&[careless]) {
+        Err(wrong) => println!("refused: {wrong}"),
+        Ok(()) => println!("accepted a task that ends holding the mutex"),
+    }
+    // ANCHOR_END: check
     ExitCode::SUCCESS
 }

@@ -3,20 +3,25 @@
 //! ordinary unlock and with `unlock_fair`, and a ticket lock (strict first come, first
 //! served); once with as many threads as cores, once with twice as many. For each:
 //! acquisitions per second, the share of the thread that got the fewest and the most, how
-//! many times in a row one thread got the lock, how many acquisitions overtook a thread once
-//! it was in line, its context switches (asleep in the kernel, or taken off its core), and
-//! the longest wait in wall-clock time. Then one thread holds each lock 100 us at a time and
-//! takes it back at once, while another asks once a millisecond.
+//! many times in a row one thread got the lock, how often and how far a waiting thread was
+//! overtaken by threads that joined the line after it, its context switches (asleep in the
+//! kernel, or taken off its core), and the longest wait in wall-clock time. Then one thread
+//! holds each lock 100 us at a time and takes it back at once, while another asks once a
+//! millisecond.
 
+use std::cell::Cell;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError, TryLockError};
+use std::sync::{Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
+
+use crossbeam::utils::CachePadded;
 
 mod ch13_common;
 
 use ch13_common::cli;
+use ch13_common::switches::Switches;
 
 const USAGE: &str = "\
 usage: ch13_unfair_mutexes [SECONDS]
@@ -29,23 +34,24 @@ one thread holds it 100 us at a time while another asks every millisecond.
 
 // ANCHOR: ticket
 /// A ticket lock: each thread takes the next number and waits until it is served, so the
-/// lock goes to the threads strictly in the order they asked. It guards no data of its own
-/// (that would need `unsafe`); `with` runs `critical` while the lock is held, and also
-/// returns how many threads were ahead in line when this one took its number.
+/// lock goes to the threads strictly in the order they took their numbers. It guards no
+/// data of its own (that would need `unsafe`); `with` runs `critical` while the lock is
+/// held. It also runs `in_line` as soon as the caller has its number, before it waits.
 #[derive(Default)]
 struct TicketLock {
-    next: AtomicU64,
-    serving: AtomicU64,
+    // Each counter on a cache line of its own: a thread taking a number does not slow the
+    // waiters that watch `serving`.
+    next: CachePadded<AtomicU64>,
+    serving: CachePadded<AtomicU64>,
 }
 
 impl TicketLock {
-    fn with<R>(&self, critical: impl FnOnce() -> R) -> (R, u64) {
+    fn with<R>(&self, in_line: impl FnOnce(), critical: impl FnOnce() -> R) -> R {
         let ticket = self.next.fetch_add(1, Ordering::Relaxed);
-        // Acquire: what the previous holder wrote before its Release is visible here.
-        let mut serving = self.serving.load(Ordering::Acquire);
-        let ahead = ticket - serving;
+        in_line();
         let mut spins = 0u32;
-        while serving != ticket {
+        // Acquire: what the previous holder wrote before its Release is visible here.
+        while self.serving.load(Ordering::Acquire) != ticket {
             spins += 1;
             if spins < 64 {
                 std::hint::spin_loop();
@@ -53,11 +59,10 @@ impl TicketLock {
                 // The holder, or the next in line, may be waiting for a core: give ours up.
                 thread::yield_now();
             }
-            serving = self.serving.load(Ordering::Acquire);
         }
         // Serves the next number when `critical` returns, and also if it panics.
         let _next = Serve(&self.serving, ticket + 1);
-        (critical(), ahead)
+        critical()
     }
 }
 
@@ -73,7 +78,7 @@ impl Drop for Serve<'_> {
 // ANCHOR_END: ticket
 
 // ANCHOR: locks
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Std,
     ParkingLot,
@@ -81,23 +86,44 @@ enum Kind {
     Ticket,
 }
 
-/// The four locks, each guarding the number of the thread that held it last, and a count
-/// of all acquisitions, bumped by each holder inside the lock.
+/// The four locks, each guarding the number of the thread that held it last, and the
+/// measurement's own counters, which no lock reads. Every lock and counter sits on a cache
+/// line of its own (`CachePadded`), so that writing one never slows a thread that uses
+/// another: the rates compare the locks, not false sharing between them and the counting.
 struct Locks {
-    std: Mutex<usize>,
-    parking_lot: parking_lot::Mutex<usize>,
+    std: CachePadded<Mutex<usize>>,
+    parking_lot: CachePadded<parking_lot::Mutex<usize>>,
     ticket: TicketLock,
-    ticket_last: AtomicUsize,
-    count: AtomicU64,
+    ticket_last: CachePadded<AtomicUsize>,
+    /// Arrivals: a thread draws the next number when it joins the line.
+    arrivals: CachePadded<AtomicU64>,
+    /// Acquisitions: a holder draws the next number inside the lock.
+    count: CachePadded<AtomicU64>,
+    /// The arrival number of each acquisition, at its acquisition number modulo the length.
+    log: Vec<AtomicU64>,
+}
+
+/// One acquisition: the thread joined the line as arrival `arrived`, when `from`
+/// acquisitions had been made, and got the lock as acquisition `own`.
+struct Turn {
+    arrived: u64,
+    from: u64,
+    own: u64,
+    /// Whether the lock changed hands.
+    changed: bool,
 }
 
 impl Locks {
     /// Takes the lock of `kind`, records `me` as its holder, works for `work` while holding
-    /// it, and releases it. Returns whether the lock changed hands, and how many
-    /// acquisitions by others went first once this thread was in line: from a failed
-    /// `try_lock` for the mutexes, from taking a number for the ticket lock.
-    fn take(&self, kind: Kind, me: usize, work: Duration) -> (bool, u64) {
-        // Only a holder bumps the count, so a relaxed counter numbers the acquisitions.
+    /// it, and releases it.
+    fn take(&self, kind: Kind, me: usize, work: Duration) -> Turn {
+        // SeqCst on both counters puts them in one order: a thread that arrives after this
+        // one draws an acquisition number no smaller than this one's `from`.
+        let joined = Cell::new((0, 0));
+        let join = || {
+            let from = self.count.load(Ordering::SeqCst);
+            joined.set((self.arrivals.fetch_add(1, Ordering::SeqCst), from));
+        };
         let inside = |last: &mut usize| {
             if !work.is_zero() {
                 let start = Instant::now();
@@ -106,94 +132,68 @@ impl Locks {
                 }
             }
             let changed = std::mem::replace(last, me) != me;
-            (changed, self.count.fetch_add(1, Ordering::Relaxed))
-        };
-        let count_now = || self.count.load(Ordering::Relaxed);
-        // `before` is the count when this thread started to wait, `None` if it did not;
-        // the acquisitions numbered from there to this thread's own went first.
-        let over = |before: Option<u64>, (changed, number): (bool, u64)| {
-            (changed, before.map_or(0, |before| number - before))
+            let (arrived, from) = joined.get();
+            // Only a holder draws, so the numbers follow the order the lock was taken in.
+            let own = self.count.fetch_add(1, Ordering::SeqCst);
+            self.log[own as usize % self.log.len()].store(arrived, Ordering::Release);
+            Turn {
+                arrived,
+                from,
+                own,
+                changed,
+            }
         };
         match kind {
-            Kind::Std => match self.std.try_lock() {
-                Ok(mut last) => over(None, inside(&mut last)),
-                Err(TryLockError::Poisoned(p)) => over(None, inside(&mut p.into_inner())),
-                Err(TryLockError::WouldBlock) => {
-                    let before = count_now();
-                    let mut last = self.std.lock().unwrap_or_else(PoisonError::into_inner);
-                    over(Some(before), inside(&mut last))
-                }
-            },
+            // A thread joins the line when it calls `lock`: a mutex keeps no order.
+            Kind::Std => {
+                join();
+                inside(&mut self.std.lock().unwrap_or_else(PoisonError::into_inner))
+            }
             Kind::ParkingLot | Kind::ParkingLotFair => {
-                let (before, mut last) = match self.parking_lot.try_lock() {
-                    Some(last) => (None, last),
-                    None => (Some(count_now()), self.parking_lot.lock()),
-                };
-                let taken = inside(&mut last);
-                if let Kind::ParkingLotFair = kind {
+                join();
+                let mut last = self.parking_lot.lock();
+                let turn = inside(&mut last);
+                if kind == Kind::ParkingLotFair {
                     // Hands the lock straight to the thread that has waited longest, if any.
                     parking_lot::MutexGuard::unlock_fair(last);
                 }
-                over(before, taken)
+                turn
             }
-            // The ticket lock orders the accesses; relaxed atomics are enough inside it.
-            // Exactly the threads ahead in line when this one took its number go first.
-            Kind::Ticket => {
-                let ((changed, _), ahead) = self.ticket.with(|| {
-                    let mut last = self.ticket_last.load(Ordering::Relaxed);
-                    let taken = inside(&mut last);
-                    self.ticket_last.store(last, Ordering::Relaxed);
-                    taken
-                });
-                (changed, ahead)
-            }
+            // A ticket lock's line is the order of its numbers: a thread joins it when it
+            // has one. The lock orders the accesses; relaxed atomics are enough inside it.
+            Kind::Ticket => self.ticket.with(join, || {
+                let mut last = self.ticket_last.load(Ordering::Relaxed);
+                let turn = inside(&mut last);
+                self.ticket_last.store(last, Ordering::Relaxed);
+                turn
+            }),
         }
+    }
+
+    /// How many threads that joined the line after this acquisition's thread got the lock
+    /// before it: among the acquisitions numbered from `from` to `own`, those with a larger
+    /// arrival number. Read from the log after the lock was released.
+    fn overtaken(&self, turn: &Turn) -> u64 {
+        let len = self.log.len() as u64;
+        let later = (turn.from..turn.own)
+            .filter(|&n| self.log[(n % len) as usize].load(Ordering::Acquire) > turn.arrived)
+            .count() as u64;
+        if self.count.load(Ordering::SeqCst) > turn.from + len {
+            // A later lap may have written over the oldest entries: count every acquisition
+            // of the wait as a later arrival, at most threads - 1 too many.
+            return turn.own - turn.from;
+        }
+        later
     }
 }
 // ANCHOR_END: locks
-
-// ANCHOR: switches
-/// A thread's context switches so far, from Linux's `/proc/thread-self/status`.
-#[derive(Clone, Copy, Default)]
-struct Switches {
-    /// Voluntary: the thread blocked in the kernel, e.g. asleep in a futex.
-    slept: u64,
-    /// Involuntary: the kernel took its core away (or gave it up after `yield_now`).
-    preempted: u64,
-}
-
-impl Switches {
-    /// The calling thread's counts, or zeros where the file does not exist.
-    fn now() -> Switches {
-        let status = std::fs::read_to_string("/proc/thread-self/status").unwrap_or_default();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
-                .and_then(|value| value.trim().parse().ok())
-                .unwrap_or(0)
-        };
-        Switches {
-            slept: field("voluntary_ctxt_switches"),
-            preempted: field("nonvoluntary_ctxt_switches"),
-        }
-    }
-
-    fn since(self, earlier: Switches) -> Switches {
-        Switches {
-            slept: self.slept.saturating_sub(earlier.slept),
-            preempted: self.preempted.saturating_sub(earlier.preempted),
-        }
-    }
-}
-// ANCHOR_END: switches
 
 // ANCHOR: run
 struct Tally {
     acquisitions: u64,
     handovers: u64,
-    /// How many acquisitions by others went first once this thread was in line: the most,
-    /// and every 16th acquisition's, for the percentiles.
+    /// The most later arrivals that got in before one of this thread's acquisitions, and
+    /// every 16th acquisition's count, for the share overtaken.
     most_overtaken: u64,
     overtaken: Vec<u64>,
     switches: Switches,
@@ -219,11 +219,18 @@ fn run(locks: &Locks, kind: Kind, threads: usize, run_for: Duration) -> Vec<Tall
                     let mut now = Instant::now();
                     while now < deadline {
                         let asked = now;
-                        let (changed, overtaken) = locks.take(kind, me, Duration::ZERO);
-                        tally.handovers += u64::from(changed);
-                        tally.most_overtaken = tally.most_overtaken.max(overtaken);
-                        if tally.acquisitions.is_multiple_of(16) {
-                            tally.overtaken.push(overtaken);
+                        let turn = locks.take(kind, me, Duration::ZERO);
+                        tally.handovers += u64::from(turn.changed);
+                        // No more acquisitions overtook this one than were made while it
+                        // waited: a wait no longer than the worst so far cannot beat it,
+                        // and need not be read from the log.
+                        let sampled = tally.acquisitions.is_multiple_of(16);
+                        if sampled || turn.own - turn.from > tally.most_overtaken {
+                            let overtaken = locks.overtaken(&turn);
+                            tally.most_overtaken = tally.most_overtaken.max(overtaken);
+                            if sampled {
+                                tally.overtaken.push(overtaken);
+                            }
                         }
                         tally.acquisitions += 1;
                         now = Instant::now();
@@ -263,10 +270,10 @@ fn greedy(locks: &Locks, kind: Kind, hold: Duration, run_for: Duration) -> Vec<R
         while Instant::now() < deadline {
             let switches = Switches::now();
             let asked = Instant::now();
-            let (_, overtaken) = locks.take(kind, 1, Duration::ZERO);
+            let turn = locks.take(kind, 1, Duration::ZERO);
             let wait = asked.elapsed();
             requests.push(Request {
-                overtaken,
+                overtaken: locks.overtaken(&turn),
                 switches: Switches::now().since(switches),
                 wait,
             });
@@ -279,9 +286,9 @@ fn greedy(locks: &Locks, kind: Kind, hold: Duration, run_for: Duration) -> Vec<R
 }
 // ANCHOR_END: greedy
 
-/// The value at `q` percent of a sorted list.
-fn at(sorted: &[u64], q: usize) -> u64 {
-    sorted.get(sorted.len() * q / 100).copied().unwrap_or(0)
+/// A count that changes from run to run, in thousands: `52.8k`.
+fn thousands(count: u64) -> String {
+    format!("{:.1}k", count as f64 / 1e3)
 }
 
 fn main() -> ExitCode {
@@ -294,28 +301,33 @@ fn main() -> ExitCode {
         "{:.1} s per lock, machine: {cores} cores",
         run_for.as_secs_f64()
     );
-    println!("over: acquisitions that went first once a thread was in line");
+    println!("overtaken: acquisitions that a thread which joined the line later got in before");
+    println!("most over: the most later arrivals that got in before one acquisition; fifo:");
+    println!("whether that stayed within first come, first served (threads - 1, see text)");
     println!("sleeps/s, preempts/s: each thread's context switches per second, on average");
     println!(
-        "{:<18} {:>8} {:>7} {:>6} {:>6} {:>8} {:>8} {:>9} {:>9} {:>10} {:>10}",
+        "{:<18} {:>8} {:>7} {:>6} {:>6} {:>8} {:>9} {:>9} {:>6} {:>9} {:>10} {:>10}",
         "lock",
         "threads",
         "M per s",
         "fewest",
         "most",
         "in a row",
-        "p99 over",
+        "overtaken",
         "most over",
+        "fifo",
         "sleeps/s",
         "preempts/s",
         "longest ms"
     );
     let locks = Locks {
-        std: Mutex::new(usize::MAX),
-        parking_lot: parking_lot::Mutex::new(usize::MAX),
+        std: CachePadded::new(Mutex::new(usize::MAX)),
+        parking_lot: CachePadded::new(parking_lot::Mutex::new(usize::MAX)),
         ticket: TicketLock::default(),
-        ticket_last: AtomicUsize::new(usize::MAX),
-        count: AtomicU64::new(0),
+        ticket_last: CachePadded::new(AtomicUsize::new(usize::MAX)),
+        arrivals: CachePadded::new(AtomicU64::new(0)),
+        count: CachePadded::new(AtomicU64::new(0)),
+        log: (0..1 << 22).map(|_| AtomicU64::new(0)).collect(),
     };
     let kinds = [
         ("std Mutex", Kind::Std),
@@ -339,13 +351,13 @@ fn main() -> ExitCode {
             .max()
             .unwrap_or_default();
         let most_overtaken = tallies.iter().map(|t| t.most_overtaken).max().unwrap_or(0);
-        let mut overtaken: Vec<u64> = tallies.iter().flat_map(|t| t.overtaken.clone()).collect();
-        overtaken.sort_unstable();
+        let sampled: Vec<u64> = tallies.iter().flat_map(|t| t.overtaken.clone()).collect();
+        let overtaken = sampled.iter().filter(|&&n| n > 0).count();
         let slept: u64 = tallies.iter().map(|t| t.switches.slept).sum();
         let preempted: u64 = tallies.iter().map(|t| t.switches.preempted).sum();
         let per_thread_second = threads as f64 * run_for.as_secs_f64();
         println!(
-            "{name:<18} {:>8} {:>7.3} {:>5.1}% {:>5.1}% {:>8.1} {:>8.1} {:>9.1} {:>9.1} {:>10.1} {:>10.3}",
+            "{name:<18} {:>8} {:>7.3} {:>5.1}% {:>5.1}% {:>8.1} {:>8.1}% {:>9} {:>6} {:>9.1} {:>10.1} {:>10.3}",
             if threads == cores {
                 "cores"
             } else {
@@ -355,8 +367,13 @@ fn main() -> ExitCode {
             fewest,
             most,
             total as f64 / handovers,
-            at(&overtaken, 99) as f64,
-            most_overtaken as f64,
+            100.0 * overtaken as f64 / sampled.len().max(1) as f64,
+            thousands(most_overtaken),
+            if most_overtaken < threads as u64 {
+                "kept"
+            } else {
+                "broken"
+            },
             slept as f64 / per_thread_second,
             preempted as f64 / per_thread_second,
             longest.as_secs_f64() * 1e3,
@@ -370,34 +387,37 @@ fn main() -> ExitCode {
         greedy_for.as_secs_f64(),
         hold.as_micros()
     );
-    println!("another asks every 1 ms; passed: its requests that more than one went before;");
-    println!("worst over: its worst request, and that request's own sleeps and preempts");
+    println!("another asks every 1 ms. For its requests: overtaken, the share that a section");
+    println!("begun after the request got in before; over/ask, how many such sections per");
     println!(
-        "{:<18} {:>7} {:>7} {:>8} {:>10} {:>10} {:>12} {:>10}",
+        "request on average, most over, the most for one; its sleeps and preempts per request"
+    );
+    println!(
+        "{:<18} {:>7} {:>9} {:>8} {:>9} {:>10} {:>12} {:>10}",
         "lock",
         "asks/s",
-        "passed",
-        "p99 over",
-        "worst over",
-        "its sleeps",
-        "its preempts",
+        "overtaken",
+        "over/ask",
+        "most over",
+        "sleeps/ask",
+        "preempts/ask",
         "longest ms"
     );
     for (name, kind) in kinds {
         let requests = greedy(&locks, kind, hold, greedy_for);
-        let mut overtaken: Vec<u64> = requests.iter().map(|r| r.overtaken).collect();
-        overtaken.sort_unstable();
-        let passed = requests.iter().filter(|r| r.overtaken > 1).count();
-        let worst = requests.iter().max_by_key(|r| (r.overtaken, r.wait));
+        let asks = requests.len().max(1) as f64;
+        let sum = |f: fn(&Request) -> u64| requests.iter().map(f).sum::<u64>() as f64;
+        let overtaken = requests.iter().filter(|r| r.overtaken > 0).count();
+        let most = requests.iter().map(|r| r.overtaken).max().unwrap_or(0);
         let longest = requests.iter().map(|r| r.wait).max().unwrap_or_default();
         println!(
-            "{name:<18} {:>7.1} {:>6.1}% {:>8.1} {:>10.1} {:>10.1} {:>12.1} {:>10.3}",
+            "{name:<18} {:>7.1} {:>8.1}% {:>8.2} {:>9} {:>10.2} {:>12.2} {:>10.3}",
             requests.len() as f64 / greedy_for.as_secs_f64(),
-            100.0 * passed as f64 / requests.len().max(1) as f64,
-            at(&overtaken, 99) as f64,
-            worst.map_or(0, |r| r.overtaken) as f64,
-            worst.map_or(0, |r| r.switches.slept) as f64,
-            worst.map_or(0, |r| r.switches.preempted) as f64,
+            100.0 * overtaken as f64 / asks,
+            sum(|r| r.overtaken) / asks,
+            thousands(most),
+            sum(|r| r.switches.slept) / asks,
+            sum(|r| r.switches.preempted) / asks,
             longest.as_secs_f64() * 1e3,
         );
     }

@@ -5,8 +5,8 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, ErrorKind, Write};
 use std::path::{Path, PathBuf};
-use std::process::{self, ExitCode};
-use std::sync::Barrier;
+use std::process::ExitCode;
+use std::sync::{mpsc, Barrier};
 use std::thread;
 
 const USAGE: &str = "\
@@ -54,24 +54,57 @@ impl Drop for LockFile {
 }
 // ANCHOR_END: guard
 
-/// Starts a scoped thread, or ends the program with one line if the OS refuses one:
-/// the threads already started would wait at the barrier for it forever.
-fn spawn_or_exit<'scope, T: Send + 'scope>(
-    s: &'scope thread::Scope<'scope, '_>,
-    f: impl FnOnce() -> T + Send + 'scope,
-) -> thread::ScopedJoinHandle<'scope, T> {
-    thread::Builder::new()
-        .spawn_scoped(s, f)
-        .unwrap_or_else(|err| {
-            eprintln!("error: starting a thread: {err}");
-            process::exit(1)
-        })
+/// One round: `THREADS` threads try to take the lock at `path` at once. Returns how many
+/// won, or the first error: a thread that failed to start, or a failed attempt.
+fn round(path: &Path) -> io::Result<usize> {
+    // The winners hold their guard until every thread has tried.
+    let tried = Barrier::new(THREADS);
+    let tried = &tried;
+    thread::scope(|s| {
+        let mut handles = Vec::with_capacity(THREADS);
+        let mut gos = Vec::with_capacity(THREADS);
+        for _ in 0..THREADS {
+            // Each thread waits for its go before it tries: if a later thread fails to
+            // start, the senders are dropped, and the started threads end without trying,
+            // instead of waiting at the barrier for a thread that does not exist.
+            let (go, wait_for_go) = mpsc::channel::<()>();
+            let started = thread::Builder::new().spawn_scoped(s, move || {
+                if wait_for_go.recv().is_err() {
+                    return Ok(None); // the round was called off
+                }
+                let lock = LockFile::try_take(path);
+                tried.wait();
+                // Won, lost, or failed: an I/O error is reported, not counted as a loss.
+                lock.map(|lock| Some(lock.is_some()))
+            });
+            match started {
+                Ok(handle) => {
+                    handles.push(handle);
+                    gos.push(go);
+                }
+                // Returning drops `gos`; the scope then joins the threads already started.
+                Err(err) => return Err(io::Error::other(format!("starting a thread: {err}"))),
+            }
+        }
+        for go in gos {
+            // Every receiver is alive: its thread is waiting for this very message.
+            let _ = go.send(());
+        }
+        let mut winners = 0;
+        for handle in handles {
+            if handle.join().unwrap()? == Some(true) {
+                winners += 1;
+            }
+        }
+        Ok(winners)
+    })
 }
 
 fn main() -> ExitCode {
     if let Err(status) = no_arguments(USAGE) {
         return status;
     }
+    // Removed when `folder` is dropped, on every return below, or by `close` at the end.
     let folder = match tempfile::tempdir() {
         Ok(folder) => folder,
         Err(err) => {
@@ -82,27 +115,8 @@ fn main() -> ExitCode {
     let path = folder.path().join("job.lock");
     let (mut one_winner, mut left_behind) = (0, 0);
     for _ in 0..ROUNDS {
-        // The winners hold their guard until every thread has tried.
-        let tried = Barrier::new(THREADS);
-        let winners = thread::scope(|s| {
-            let handles: Vec<_> = (0..THREADS)
-                .map(|_| {
-                    spawn_or_exit(s, || {
-                        let lock = LockFile::try_take(&path);
-                        tried.wait();
-                        // Won, lost, or failed: an I/O error is reported, not counted
-                        // as a loss.
-                        lock.map(|lock| lock.is_some())
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap())
-                .collect::<io::Result<Vec<bool>>>()
-        });
-        let winners = match winners {
-            Ok(won) => won.into_iter().filter(|&w| w).count(),
+        let winners = match round(&path) {
+            Ok(winners) => winners,
             Err(err) => {
                 eprintln!("error: taking the lock file: {err}");
                 return ExitCode::FAILURE;
@@ -114,6 +128,12 @@ fn main() -> ExitCode {
         if path.exists() {
             left_behind += 1;
         }
+    }
+    // Removed before anything is printed: a closed output pipe ends the program at its first
+    // print, and an exit runs no destructors.
+    if let Err(err) = folder.close() {
+        eprintln!("error: removing the temporary folder: {err}");
+        return ExitCode::FAILURE;
     }
     println!("{THREADS} threads, {ROUNDS} rounds");
     println!("rounds with exactly one winner: {one_winner}");

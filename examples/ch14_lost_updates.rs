@@ -16,7 +16,8 @@ usage: ch14_lost_updates
 Four threads increment one shared counter for 50 ms, in 10 trials, three ways: an
 atomic load followed by an atomic store, fetch_add, and a Mutex. Each thread counts its
 own increments. Prints how many updates each way lost, as shares of the increments,
-and how many increments per second the threads made together (best of 3 timed runs).
+and how many increments per second the threads made together (best of 3 timed runs of
+1 s each: a throughput needs a run of seconds, not milliseconds).
 ";
 
 const THREADS: usize = 4;
@@ -24,6 +25,9 @@ const THREADS: usize = 4;
 const RUN: Duration = Duration::from_millis(50);
 const TRIALS: usize = 10;
 const TIMED_RUNS: usize = 3;
+/// How long each timed run lasts: long enough that a throughput is not one scheduler
+/// time slice's luck.
+const TIMED_RUN: Duration = Duration::from_secs(1);
 
 /// The three ways to add one to a shared counter.
 trait Counter: Sync {
@@ -100,10 +104,10 @@ fn spawn_or_exit<'scope, T: Send + 'scope>(
 
 // ANCHOR: trial
 /// One trial: the threads start together and increment the counter until the main
-/// thread stops them, `RUN` later. Each counts its own increments, so the counter
+/// thread stops them, `run` later. Each counts its own increments, so the counter
 /// should end at their sum. Returns the increments done, how many of them the counter
 /// lost, and how long the threads ran.
-fn trial<C: Counter>() -> (u64, u64, Duration) {
+fn trial<C: Counter>(run: Duration) -> (u64, u64, Duration) {
     let counter = C::new();
     let stop = AtomicBool::new(false);
     let start_line = Barrier::new(THREADS + 1);
@@ -128,7 +132,7 @@ fn trial<C: Counter>() -> (u64, u64, Duration) {
         let start = Instant::now();
         // Not synchronisation: the length of the run. The threads stop when they see
         // the flag, however late that is.
-        thread::sleep(RUN);
+        thread::sleep(run);
         stop.store(true, Ordering::Relaxed);
         let done: u64 = workers.into_iter().map(|w| w.join().unwrap()).sum();
         (done, start.elapsed())
@@ -152,7 +156,7 @@ fn report<C: Counter>(name: &str, racy: bool) -> f64 {
     let mut lost: Vec<f64> = Vec::new();
     let mut losing = 0;
     for _ in 0..TRIALS {
-        let (done, missing, _) = trial::<C>();
+        let (done, missing, _) = trial::<C>(RUN);
         if missing > 0 {
             losing += 1;
         }
@@ -175,7 +179,7 @@ fn report<C: Counter>(name: &str, racy: bool) -> f64 {
     // Throughput: increments per second of all the threads together, best of the runs.
     (0..TIMED_RUNS)
         .map(|_| {
-            let (done, _, ran) = trial::<C>();
+            let (done, _, ran) = trial::<C>(TIMED_RUN);
             done as f64 / ran.as_secs_f64()
         })
         .fold(0.0, f64::max)
@@ -201,7 +205,10 @@ fn main() -> ExitCode {
         ("fetch_add", report::<FetchAddCounter>("fetch_add", false)),
         ("Mutex", report::<MutexCounter>("Mutex", false)),
     ];
-    println!("increments per second, all {THREADS} threads together (best of {TIMED_RUNS} runs):");
+    println!(
+        "increments per second, all {THREADS} threads together (best of {TIMED_RUNS} runs of {} ms):",
+        TIMED_RUN.as_millis()
+    );
     for (name, rate) in rates {
         println!("  {name:<17} {:>8.1} million", rate / 1e6);
     }

@@ -13,8 +13,9 @@ usage: ch14_overdraft
 
 In each of 2000 trials, four threads each try to withdraw 100 from an account that holds
 100. Counts the trials that end overdrawn, three ways: the check and the debit as two
-critical sections, as one, and as one compare-and-swap loop (fetch_update). The first
-two spend 200 us between the check and the debit, as a call to a fraud check would.
+critical sections, as one, and as one compare-and-swap loop (fetch_update), and how many
+withdrawals each trial granted. The first two spend 200 us between the check and the
+debit, as a call to a fraud check would.
 ";
 
 const THREADS: usize = 4;
@@ -154,27 +155,36 @@ fn trial<A: Account>() -> (i64, usize) {
 
 fn report<A: Account>(name: &str) {
     let mut overdrawn = 0;
-    // A correct account grants exactly one of the withdrawals: not more, and not none.
-    let mut exactly_one = 0;
+    // How many trials granted 0, 1, ..., THREADS withdrawals. A correct account grants
+    // exactly one in every trial: not more, and not none.
+    let mut granted_in = [0usize; THREADS + 1];
     for _ in 0..TRIALS {
         let (balance, granted) = trial::<A>();
         if balance < 0 {
             overdrawn += 1;
         }
-        if granted == 1 {
-            exactly_one += 1;
-        }
+        granted_in[granted] += 1;
     }
     if overdrawn == 0 {
         println!(
             "{name}: overdrawn in {overdrawn} of {TRIALS} trials; \
-             exactly one withdrawal granted in {exactly_one}"
+             exactly one withdrawal granted in {}",
+            granted_in[1]
         );
     } else {
-        // How often the race is won changes from run to run.
+        // How often the race is won, and by how many threads, changes from run to run.
+        let shares: Vec<String> = granted_in
+            .iter()
+            .enumerate()
+            .map(|(granted, &trials)| {
+                format!("{granted}: {:.1}%", 100.0 * trials as f64 / TRIALS as f64)
+            })
+            .collect();
         println!(
-            "{name}: overdrawn in {:.1}% of {TRIALS} trials",
-            100.0 * overdrawn as f64 / TRIALS as f64
+            "{name}: overdrawn in {:.1}% of {TRIALS} trials\n  \
+             withdrawals granted per trial, share of trials: {}",
+            100.0 * overdrawn as f64 / TRIALS as f64,
+            shares.join(", ")
         );
     }
 }

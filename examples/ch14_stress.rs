@@ -1,8 +1,10 @@
 //! A stress test for the smallest lost update: two threads, one split increment each,
 //! released together by a barrier, over and over. First as written, counting the rounds
-//! that lost an update and measuring how far apart the barrier lets the threads go; then
-//! amplified, with a pause between the load and the store (work that keeps the core, then a
-//! sleep that gives it up), counting the rounds it takes to fail.
+//! that lost an update and measuring how far apart the barrier lets the threads go and how
+//! long each load-to-store window lasts; then amplified, with a pause between the load and
+//! the store (work that keeps the core, or a sleep that gives it up), counting the rounds it
+//! takes to fail. The sleep is timed first, and one busy pause is made as long as it lasted,
+//! so that the two kinds of pause are compared at the same length.
 
 use std::process::{self, ExitCode};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -15,15 +17,24 @@ usage: ch14_stress
 
 Two threads each add one to a shared counter with a separate atomic load and store,
 starting together, in each of 100000 rounds: prints in what share of the rounds the
-counter ended at 1 instead of 2, and how far apart the threads started. Then the same
-test with a pause between each load and its store, 5 us of busy work and then a 20 us
-sleep: 20 runs of each, until the first lost update, and how many rounds that took.
+counter ended at 1 instead of 2, how far apart the threads started and how long each
+one's load-to-store window lasted. Then it times a 20 us sleep (the median of 101), and
+runs the same test with a pause between each load and its store: 5 us of busy work, busy
+work as long as the sleep lasted, and the 20 us sleep: 20 runs of each, until the first
+lost update, and how many rounds that took.
 ";
 
 const ROUNDS: u64 = 100_000;
-/// The amplified tests' pauses between load and store: several times the start gap.
+/// A short busy pause between load and store, of the order of the gap between the two
+/// threads' starts (which the program measures and prints): the windows can overlap only in
+/// the rounds whose gap is shorter than the pause.
 const BUSY: Duration = Duration::from_micros(5);
+/// The sleep between load and store. A sleep lasts longer than it asks (the kernel's timer
+/// slack, the wake-up), so the program times it and makes a second busy pause as long as
+/// the sleep really lasted.
 const SLEEP: Duration = Duration::from_micros(20);
+/// How many sleeps are timed; their median sets that busy pause.
+const SLEEP_SAMPLES: usize = 101;
 const RUNS: usize = 20;
 /// An amplified run gives up after this many rounds without a lost update.
 const MAX_ROUNDS: u64 = 10_000;
@@ -50,6 +61,8 @@ struct Outcome {
     first_lost: Option<u64>,
     /// How far apart the two threads left the barrier, one entry a round.
     start_gaps: Vec<Duration>,
+    /// How long each thread took from its load to its store, two entries a round.
+    windows: Vec<Duration>,
 }
 
 /// What each thread does between its load and its store.
@@ -73,18 +86,19 @@ fn stress(rounds: u64, pause: Pause, stop_at_first: bool) -> Outcome {
         lost: 0,
         first_lost: None,
         start_gaps: Vec::new(),
+        windows: Vec::new(),
     };
     thread::scope(|s| {
         let workers: Vec<_> = (0..2)
             .map(|_| {
                 spawn_or_exit(s, || {
-                    let mut starts = Vec::new();
+                    let (mut starts, mut windows) = (Vec::new(), Vec::new());
                     loop {
                         barrier.wait(); // go, or stop
                         if stop.load(Ordering::Relaxed) {
-                            return starts;
+                            return (starts, windows);
                         }
-                        starts.push(Instant::now());
+                        let start = Instant::now();
                         let seen = counter.load(Ordering::Relaxed);
                         match pause {
                             Pause::None => {}
@@ -92,6 +106,9 @@ fn stress(rounds: u64, pause: Pause, stop_at_first: bool) -> Outcome {
                             Pause::Sleep(how_long) => thread::sleep(how_long),
                         }
                         counter.store(seen + 1, Ordering::Relaxed);
+                        // Timed after the store, so the clock does not widen the window.
+                        windows.push(start.elapsed());
+                        starts.push(start);
                         barrier.wait(); // stored
                     }
                 })
@@ -111,12 +128,15 @@ fn stress(rounds: u64, pause: Pause, stop_at_first: bool) -> Outcome {
         }
         stop.store(true, Ordering::Relaxed);
         barrier.wait(); // the workers see `stop` and end
-        let starts: Vec<Vec<Instant>> = workers.into_iter().map(|w| w.join().unwrap()).collect();
-        outcome.start_gaps = starts[0]
+        let seen: Vec<(Vec<Instant>, Vec<Duration>)> =
+            workers.into_iter().map(|w| w.join().unwrap()).collect();
+        outcome.start_gaps = seen[0]
+            .0
             .iter()
-            .zip(&starts[1])
+            .zip(&seen[1].0)
             .map(|(&a, &b)| a.max(b) - a.min(b))
             .collect();
+        outcome.windows = seen.into_iter().flat_map(|(_, windows)| windows).collect();
     });
     outcome
 }
@@ -139,9 +159,9 @@ fn median(sorted: &[f64]) -> f64 {
     }
 }
 
-/// The median start gap of a set of rounds, in microseconds.
-fn median_gap_us(gaps: &[Duration]) -> f64 {
-    let mut us: Vec<f64> = gaps.iter().map(|g| g.as_secs_f64() * 1e6).collect();
+/// The median of a set of durations, in microseconds.
+fn median_us(durations: &[Duration]) -> f64 {
+    let mut us: Vec<f64> = durations.iter().map(|d| d.as_secs_f64() * 1e6).collect();
     us.sort_by(f64::total_cmp);
     if us.is_empty() {
         0.0
@@ -150,15 +170,39 @@ fn median_gap_us(gaps: &[Duration]) -> f64 {
     }
 }
 
+/// How long `thread::sleep(asked)` really lasts on this machine: the median of
+/// `SLEEP_SAMPLES` sleeps, timed on this thread alone.
+fn sleep_lasts(asked: Duration) -> Duration {
+    let mut lasted: Vec<Duration> = (0..SLEEP_SAMPLES)
+        .map(|_| {
+            let start = Instant::now();
+            thread::sleep(asked);
+            start.elapsed()
+        })
+        .collect();
+    lasted.sort();
+    lasted[SLEEP_SAMPLES / 2]
+}
+
+/// Prints how far apart the threads started and how long their windows lasted.
+fn print_timing(gaps: &[Duration], windows: &[Duration]) {
+    println!(
+        "  the threads started {:.2} us apart; load to store took {:.3} us (medians)",
+        median_us(gaps),
+        median_us(windows)
+    );
+}
+
 /// `RUNS` runs of the stress test with `pause`, each until its first lost update (a run that
 /// finds none in `MAX_ROUNDS` counts as `MAX_ROUNDS`).
 fn amplified(name: &str, pause: Pause) {
     let mut to_failure = Vec::new();
     let mut found_none = 0;
-    let mut gaps = Vec::new();
+    let (mut gaps, mut windows) = (Vec::new(), Vec::new());
     for _ in 0..RUNS {
         let outcome = stress(MAX_ROUNDS, pause, true);
         gaps.extend(outcome.start_gaps);
+        windows.extend(outcome.windows);
         to_failure.push(outcome.first_lost.unwrap_or_else(|| {
             found_none += 1;
             MAX_ROUNDS
@@ -176,10 +220,7 @@ fn amplified(name: &str, pause: Pause) {
         to_failure[RUNS - 1],
         100.0 * found_none as f64 / RUNS as f64
     );
-    println!(
-        "  the threads started {:.2} us apart (median)",
-        median_gap_us(&gaps)
-    );
+    print_timing(&gaps, &windows);
 }
 
 fn main() -> ExitCode {
@@ -194,26 +235,33 @@ fn main() -> ExitCode {
     let plain = stress(ROUNDS, Pause::None, false);
     // How many rounds lose depends on the scheduler, run to run.
     println!(
-        "as written, {ROUNDS} rounds: an update was lost in {:.3}% of them\n  \
-         the threads started {:.2} us apart (median)",
-        100.0 * plain.lost as f64 / ROUNDS as f64,
-        median_gap_us(&plain.start_gaps)
+        "as written, {ROUNDS} rounds: an update was lost in {:.3}% of them",
+        100.0 * plain.lost as f64 / ROUNDS as f64
     );
+    print_timing(&plain.start_gaps, &plain.windows);
+
+    let slept = sleep_lasts(SLEEP);
+    println!(
+        "thread::sleep({:.1} us) lasted {:.2} us (median of {SLEEP_SAMPLES}, one thread alone)",
+        SLEEP.as_secs_f64() * 1e6,
+        slept.as_secs_f64() * 1e6
+    );
+    // Busy work about as long as the start gap, busy work as long as the sleep really lasts,
+    // and the sleep: the last two differ only in whether the thread keeps its core.
+    amplified(&pause_name("busy work", BUSY), Pause::Busy(BUSY));
     amplified(
-        &format!(
-            "{:.1} us of busy work between load and store",
-            BUSY.as_secs_f64() * 1e6
-        ),
-        Pause::Busy(BUSY),
+        &pause_name("busy work as long as the sleep lasted", slept),
+        Pause::Busy(slept),
     );
-    amplified(
-        &format!(
-            "a {:.1} us sleep between load and store",
-            SLEEP.as_secs_f64() * 1e6
-        ),
-        Pause::Sleep(SLEEP),
-    );
+    amplified(&pause_name("a sleep", SLEEP), Pause::Sleep(SLEEP));
     ExitCode::SUCCESS
+}
+
+fn pause_name(what: &str, how_long: Duration) -> String {
+    format!(
+        "{what}, {:.1} us, between load and store",
+        how_long.as_secs_f64() * 1e6
+    )
 }
 
 // The command line, the same in every program of the book that takes no arguments:

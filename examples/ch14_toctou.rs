@@ -8,7 +8,7 @@ use std::io::{self, BufRead, BufReader, ErrorKind, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitCode, Stdio};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const USAGE: &str = "\
 usage: ch14_toctou
@@ -16,10 +16,12 @@ usage: ch14_toctou
 
 Starts two copies of itself as children. In each trial both children wait at a gate
 (a file the parent holds locked with flock) and, when the parent lets go, try to take
-the same lock file in a temporary folder and answer `won` or `lost`. Counts the trials
-in which both children won, for three ways of taking the lock: exists() then create()
-(10000 trials), the same with 200 us of work between them (1000 trials), and
-create_new (10000 trials).
+the same lock file in a temporary folder and answer `won` or `lost`, with the moment
+they passed the gate and how long their attempt took. Counts the trials in which both
+children won, for three ways of taking the lock: exists() then create() (10000 trials),
+the same with 200 us of work between them (1000 trials), and create_new (10000
+trials); prints the machine's cores, and the medians of how far apart the two children
+passed the gate and of how long an attempt took.
 ";
 
 const TRIALS: usize = 10_000;
@@ -69,7 +71,8 @@ fn create_new(lock: &Path) -> io::Result<bool> {
 // ANCHOR_END: exclusive
 
 /// A child: for each line `GATE LOCK` read on standard input, says `ready`, waits at the
-/// gate, makes one attempt at the lock and answers `won` or `lost`.
+/// gate, makes one attempt at the lock and answers `won` or `lost`, followed by the moment
+/// it passed the gate and how long the attempt took, in nanoseconds.
 fn child(take: fn(&Path) -> io::Result<bool>) -> io::Result<()> {
     let mut out = io::stdout().lock();
     for line in io::stdin().lock().lines() {
@@ -82,12 +85,48 @@ fn child(take: fn(&Path) -> io::Result<bool>) -> io::Result<()> {
         out.flush()?;
         // Blocks while the parent holds the gate; when it lets go, both children wake.
         gate.lock_shared()?;
+        let passed = wall_clock_ns()?;
+        let attempt = Instant::now();
         let won = take(Path::new(lock))?;
+        let took = attempt.elapsed().as_nanos();
         gate.unlock()?;
-        writeln!(out, "{}", if won { "won" } else { "lost" })?;
+        writeln!(out, "{} {passed} {took}", if won { "won" } else { "lost" })?;
         out.flush()?;
     }
     Ok(())
+}
+
+/// Nanoseconds since the Unix epoch: the wall clock, which every process on the machine
+/// reads alike, so the parent can compare two children's readings.
+fn wall_clock_ns() -> io::Result<u64> {
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_err(io::Error::other)?;
+    u64::try_from(since.as_nanos()).map_err(io::Error::other)
+}
+
+/// One child's answer to one trial.
+struct Outcome {
+    won: bool,
+    /// When it passed the gate, since the Unix epoch.
+    passed: Duration,
+    /// How long its attempt at the lock took.
+    took: Duration,
+}
+
+impl Outcome {
+    /// `won PASSED TOOK` or `lost PASSED TOOK`, the times in nanoseconds.
+    fn parse(line: &str) -> Option<Outcome> {
+        let mut words = line.split(' ');
+        let won = match words.next()? {
+            "won" => true,
+            "lost" => false,
+            _ => return None,
+        };
+        let mut nanos = || words.next()?.parse().ok().map(Duration::from_nanos);
+        let (passed, took) = (nanos()?, nanos()?);
+        Some(Outcome { won, passed, took })
+    }
 }
 
 /// A child process that is killed and waited for when dropped, however the parent leaves.
@@ -119,6 +158,14 @@ impl Racer {
             _ => Ok(line.trim_end().to_string()),
         }
     }
+
+    /// Reads a `won PASSED TOOK` or `lost PASSED TOOK` answer.
+    fn outcome(&mut self) -> io::Result<Outcome> {
+        let line = self.answer()?;
+        Outcome::parse(&line).ok_or_else(|| {
+            io::Error::new(ErrorKind::InvalidData, format!("a child answered `{line}`"))
+        })
+    }
 }
 
 impl Drop for Racer {
@@ -129,13 +176,28 @@ impl Drop for Racer {
 }
 
 // ANCHOR: parent
-/// Returns in how many trials both children won, and in how many exactly one did.
-fn race(role: &str, trials: usize, folder: &Path) -> io::Result<(usize, usize)> {
+/// What the trials of one way of taking the lock gave.
+struct Tally {
+    /// Trials in which both children won, and in which exactly one did.
+    both: usize,
+    one: usize,
+    /// How far apart the two children passed the gate, one entry a trial.
+    spreads: Vec<Duration>,
+    /// How long each attempt took, two entries a trial.
+    attempts: Vec<Duration>,
+}
+
+fn race(role: &str, trials: usize, folder: &Path) -> io::Result<Tally> {
     let mut racers = [Racer::start(role)?, Racer::start(role)?];
     let lock = folder.join("job.lock");
     let gate_path = folder.join("gate");
     let gate = File::create(&gate_path)?;
-    let (mut both, mut one) = (0, 0);
+    let mut tally = Tally {
+        both: 0,
+        one: 0,
+        spreads: Vec::with_capacity(trials),
+        attempts: Vec::with_capacity(2 * trials),
+    };
     for _ in 0..trials {
         let _ = fs::remove_file(&lock);
         // Close the gate, tell both children where to race, and wait until both are
@@ -150,39 +212,69 @@ fn race(role: &str, trials: usize, folder: &Path) -> io::Result<(usize, usize)> 
         }
         // Open it: both children, blocked on the gate, start together.
         gate.unlock()?;
-        let mut winners = 0;
-        for racer in &mut racers {
-            if racer.answer()? == "won" {
-                winners += 1;
-            }
+        let (a, b) = (racers[0].outcome()?, racers[1].outcome()?);
+        match (a.won, b.won) {
+            (true, true) => tally.both += 1,
+            (true, false) | (false, true) => tally.one += 1,
+            (false, false) => {}
         }
-        match winners {
-            2 => both += 1,
-            1 => one += 1,
-            _ => {}
-        }
+        tally.spreads.push(a.passed.abs_diff(b.passed));
+        tally.attempts.extend([a.took, b.took]);
     }
-    Ok((both, one))
+    Ok(tally)
 }
 // ANCHOR_END: parent
 
+/// The median of a set of durations, in microseconds.
+fn median_us(durations: &[Duration]) -> f64 {
+    let mut sorted = durations.to_vec();
+    sorted.sort();
+    sorted
+        .get(sorted.len() / 2)
+        .map_or(0.0, |median| median.as_secs_f64() * 1e6)
+}
+
+/// Prints how far apart the children started, against how long an attempt took.
+fn print_timing(tally: &Tally) {
+    println!(
+        "  the children passed the gate {:.2} us apart; an attempt took {:.2} us (medians)",
+        median_us(&tally.spreads),
+        median_us(&tally.attempts)
+    );
+}
+
 fn parent() -> io::Result<()> {
     let folder = tempfile::tempdir()?;
+    let racy = race("check-then-create", TRIALS, folder.path())?;
+    let slow = race("check-work-create", SLOW_TRIALS, folder.path())?;
+    let exclusive = race("create-new", TRIALS, folder.path())?;
+    // Removed before anything is printed: a closed output pipe ends the program at its
+    // first print, and an exit runs no destructors.
+    folder.close()?;
+
+    println!(
+        "machine: {} cores",
+        thread::available_parallelism().map_or(1, |n| n.get())
+    );
     println!("two processes race for one lock file");
-    // How often both win depends on how the two processes are scheduled.
-    let (both, _) = race("check-then-create", TRIALS, folder.path())?;
+    // How often both win, how far apart the children start and how long an attempt takes
+    // depend on how the two processes are scheduled.
     println!(
         "exists(), then create(): both won in {:.2}% of {TRIALS} trials",
-        100.0 * both as f64 / TRIALS as f64
+        100.0 * racy.both as f64 / TRIALS as f64
     );
-    let (both, _) = race("check-work-create", SLOW_TRIALS, folder.path())?;
+    print_timing(&racy);
     println!(
         "exists(), {} us of work, then create(): both won in {:.1}% of {SLOW_TRIALS} trials",
         WORK.as_micros(),
-        100.0 * both as f64 / SLOW_TRIALS as f64
+        100.0 * slow.both as f64 / SLOW_TRIALS as f64
     );
-    let (both, one) = race("create-new", TRIALS, folder.path())?;
-    println!("create_new(true): both won in {both} of {TRIALS} trials, exactly one in {one}");
+    print_timing(&slow);
+    println!(
+        "create_new(true): both won in {} of {TRIALS} trials, exactly one in {}",
+        exclusive.both, exclusive.one
+    );
+    print_timing(&exclusive);
     Ok(())
 }
 

@@ -79,7 +79,10 @@ def main() -> None:
     parser.parse_args()
     default_interval = sys.getswitchinterval()
     gil = getattr(sys, "_is_gil_enabled", lambda: True)()
-    print(f"python: {sys.version.split()[0]}, GIL {'enabled' if gil else 'disabled'}, "
+    # The version and build: on a free-threaded build (3.13t, 3.14t), sys.version says
+    # "free-threading build", and sys._is_gil_enabled() says whether the GIL is off.
+    print(f"machine: Python {' '.join(sys.version.split())}")
+    print(f"GIL {'enabled' if gil else 'disabled'}, "
           f"switch interval {default_interval * 1000:.1f} ms")
 
     rng = random.Random(0)

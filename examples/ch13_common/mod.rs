@@ -10,3 +10,4 @@ pub mod cli;
 pub mod load;
 pub mod sim;
 pub mod stats;
+pub mod switches;

@@ -98,31 +98,35 @@ struct State {
     blocked: bool,
 }
 
-// ANCHOR: simulate
-/// Runs the tasks on one processor until all have finished, or for `horizon` ticks.
-pub fn simulate(tasks: &[Task], protocol: Protocol, horizon: u32) -> Schedule {
-    // The scheduler below relies on these: a task has steps and ends with a run, a run
-    // takes at least one tick, a lock is followed by a run, an unlock comes at the end
-    // of the run before it, and a task unlocks only the mutex it holds and never locks
-    // it twice (a non-reentrant mutex would wait for itself for ever).
+/// Checks that the scheduler below can run `tasks` as written: a task has steps and ends
+/// with a run, a run takes at least one tick, a lock is followed by a run, an unlock comes
+/// at the end of the run before it, a task unlocks only the mutex it holds and never locks
+/// it twice (a non-reentrant mutex would wait for itself for ever), and a task releases the
+/// mutex before it ends (or every task that needs it would wait for ever).
+pub fn check(tasks: &[Task]) -> Result<(), String> {
     for task in tasks {
         let name = task.name;
         if !matches!(task.steps.last(), Some(Step::Run(_) | Step::Unlock)) {
-            panic!("{name}: a task must end with a Run step, or an Unlock after one");
+            return Err(format!(
+                "{name}: a task must end with a Run step, or an Unlock after one"
+            ));
         }
         let mut held = false;
         for (k, step) in task.steps.iter().enumerate() {
-            match step {
-                Step::Run(0) => panic!("{name}: a Run step must last at least one tick"),
-                Step::Lock if held => panic!("{name}: a Lock step while it holds the mutex"),
+            let wrong = match step {
+                Step::Run(0) => "a Run step must last at least one tick",
+                Step::Lock if held => "a Lock step while it holds the mutex",
                 Step::Lock if !matches!(task.steps.get(k + 1), Some(Step::Run(_))) => {
-                    panic!("{name}: a Lock step must be followed by a Run step")
+                    "a Lock step must be followed by a Run step"
                 }
-                Step::Unlock if !held => panic!("{name}: an Unlock step must follow a Lock"),
+                Step::Unlock if !held => "an Unlock step must follow a Lock",
                 Step::Unlock if !matches!(task.steps[k - 1], Step::Run(_)) => {
-                    panic!("{name}: an Unlock step must follow a Run step")
+                    "an Unlock step must follow a Run step"
                 }
-                _ => {}
+                _ => "",
+            };
+            if !wrong.is_empty() {
+                return Err(format!("{name}: {wrong}"));
             }
             match step {
                 Step::Lock => held = true,
@@ -130,6 +134,19 @@ pub fn simulate(tasks: &[Task], protocol: Protocol, horizon: u32) -> Schedule {
                 Step::Run(_) => {}
             }
         }
+        if held {
+            return Err(format!("{name}: the task ends holding the mutex"));
+        }
+    }
+    Ok(())
+}
+
+// ANCHOR: simulate
+/// Runs the tasks on one processor until all have finished, or for `horizon` ticks.
+/// Panics with `check`'s message if the tasks break one of its rules.
+pub fn simulate(tasks: &[Task], protocol: Protocol, horizon: u32) -> Schedule {
+    if let Err(wrong) = check(tasks) {
+        panic!("{wrong}");
     }
     // The ceiling: the highest priority of any task that takes the mutex.
     let ceiling = tasks
@@ -240,4 +257,38 @@ fn first_run(steps: &[Step], at: usize) -> u32 {
 fn advance(state: &mut State, steps: &[Step]) {
     state.step += 1;
     state.left_in_step = first_run(steps, state.step);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(steps: Vec<Step>) -> Vec<Task> {
+        vec![Task {
+            name: "t",
+            priority: 1,
+            arrives: 0,
+            steps,
+        }]
+    }
+
+    #[test]
+    fn pathfinder_is_accepted() {
+        assert_eq!(check(&pathfinder()), Ok(()));
+    }
+
+    #[test]
+    fn a_task_that_ends_holding_the_mutex_is_rejected() {
+        let wrong = check(&task(vec![Step::Lock, Step::Run(2)]));
+        assert_eq!(wrong, Err("t: the task ends holding the mutex".to_string()));
+    }
+
+    #[test]
+    fn malformed_steps_are_rejected() {
+        assert!(check(&task(vec![Step::Run(0)])).is_err());
+        assert!(check(&task(vec![Step::Lock, Step::Lock, Step::Run(1)])).is_err());
+        assert!(check(&task(vec![Step::Run(1), Step::Unlock])).is_err());
+        assert!(check(&task(vec![Step::Lock, Step::Unlock])).is_err());
+        assert!(check(&task(vec![Step::Lock])).is_err());
+    }
 }
