@@ -10,8 +10,6 @@ import sys
 import threading
 import time
 
-import ch15_primes
-
 
 def on_two_threads(function, lists: list[list[int]]) -> tuple[int, float]:
     """Calls function(numbers) for each list on a thread of its own: the total, the time."""
@@ -38,6 +36,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.count < 2 or args.rounds < 1:
         parser.error("--count must be at least 2 and --rounds at least 1")
+    try:
+        import ch15_primes
+    except ImportError:
+        print("error: the extension is not built: "
+              "maturin develop --release -m ch15-primes/Cargo.toml", file=sys.stderr)
+        sys.exit(2)
 
     gil = getattr(sys, "_is_gil_enabled", lambda: True)()
     print(f"python: {sys.version.split()[0]}, GIL {'enabled' if gil else 'disabled'}")
@@ -45,12 +49,15 @@ def main() -> None:
     numbers = list(range(10**13, 10**13 + args.count))
     # Every other integer to each thread, so that both lists hold about as many primes.
     lists = [numbers[0::2][i::2] + numbers[1::2][i::2] for i in range(2)]
-    print(f"2 threads, a list of {len(lists[0])} integers each, best of {args.rounds} rounds")
-    results = {}
-    for function in (ch15_primes.count_primes_in_list, ch15_primes.count_primes_in_list_detached):
-        runs = [on_two_threads(function, lists) for _ in range(args.rounds)]
-        primes = {count for count, _ in runs}
-        results[function.__name__] = (primes, min(took for _, took in runs))
+    print(f"2 threads, a list of {len(lists[0])} integers each, "
+          f"best of {args.rounds} rounds taken in turn")
+    functions = (ch15_primes.count_primes_in_list, ch15_primes.count_primes_in_list_detached)
+    runs = {function.__name__: [] for function in functions}
+    for _ in range(args.rounds):  # the two versions in turn, so that load hits both alike
+        for function in functions:
+            runs[function.__name__].append(on_two_threads(function, lists))
+    results = {name: ({count for count, _ in these}, min(took for _, took in these))
+               for name, these in runs.items()}
     for name, (primes, took) in results.items():
         print(f"  {name:32}{took:7.3f} s  {'/'.join(map(str, sorted(primes)))} primes")
     held = results["count_primes_in_list"][1]

@@ -11,10 +11,7 @@ import os
 import sys
 import time
 
-import ch15_primes
 
-
-# ANCHOR: pure
 def is_prime(n: int) -> bool:
     if n < 2:
         return False
@@ -28,18 +25,20 @@ def is_prime(n: int) -> bool:
 
 def count_primes(start: int, count: int) -> int:
     return sum(1 for n in range(start, start + count) if is_prime(n))
-# ANCHOR_END: pure
 
 
-def best_of(rounds: int, work) -> tuple[int, float, float]:
-    """Runs `work` `rounds` times: its result, the fastest and the slowest wall time."""
-    times = []
-    result = None
+def in_turn(rounds: int, ways: list) -> list[tuple[str, int, float, float]]:
+    """Runs every way once per round, the ways in turn (so that a change in the machine's
+    load hits them all alike): each way's label, result, fastest and slowest wall time."""
+    times = {label: [] for label, _ in ways}
+    results = {}
     for _ in range(rounds):
-        start = time.perf_counter()
-        result = work()
-        times.append(time.perf_counter() - start)
-    return result, min(times), max(times)
+        for label, work in ways:
+            start = time.perf_counter()
+            results[label] = work()
+            times[label].append(time.perf_counter() - start)
+    return [(label, results[label], min(times[label]), max(times[label]))
+            for label, _ in ways]
 
 
 def main() -> None:
@@ -51,13 +50,19 @@ def main() -> None:
     args = parser.parse_args()
     if args.count < 20 or args.rounds < 1:
         parser.error("--count must be at least 20 and --rounds at least 1")
+    try:
+        import ch15_primes
+    except ImportError:
+        print("error: the extension is not built: "
+              "maturin develop --release -m ch15-primes/Cargo.toml", file=sys.stderr)
+        sys.exit(2)
 
     gil = getattr(sys, "_is_gil_enabled", lambda: True)()
     print(f"python: {sys.version.split()[0]}, GIL {'enabled' if gil else 'disabled'}")
     print(f"machine: {os.cpu_count()} cores")
     start = 10**13
     print(f"counting the primes among the {args.count} integers from {start}, "
-          f"best of {args.rounds} rounds")
+          f"best of {args.rounds} rounds, the ways in turn")
 
     # ANCHOR: two_threads
     # Twenty chunks handed out by a pool of two threads: each thread takes the next chunk
@@ -81,9 +86,7 @@ def main() -> None:
         ("extension, rayon inside", lambda: ch15_primes.count_primes_parallel(start, args.count)),
     ]
     # ANCHOR_END: ways
-    rows = []
-    for label, work in ways:
-        rows.append((label, *best_of(args.rounds, work)))
+    rows = in_turn(args.rounds, ways)
     pool.shutdown()
 
     pure, one = rows[0][2], rows[1][2]

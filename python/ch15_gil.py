@@ -18,14 +18,15 @@ import time
 # ANCHOR: refcounts
 def show_refcounts() -> None:
     token = object()
-    # getrefcount's own argument is one more reference while it runs.
-    print(f"a new object: {sys.getrefcount(token)} references")
+    # getrefcount's own argument may be one more reference while it runs (see the text).
+    first = sys.getrefcount(token)
+    print(f"a new object: {first} references")
     alias = token
-    print(f"after `alias = token`: {sys.getrefcount(token)}")
+    print(f"after `alias = token`: {sys.getrefcount(token) - first:+}")
     holder = [token, token]
-    print(f"in a list, twice: {sys.getrefcount(token)}")
+    print(f"in a list, twice: {sys.getrefcount(token) - first:+}")
     del alias, holder
-    print(f"after `del alias, holder`: {sys.getrefcount(token)}")
+    print(f"after `del alias, holder`: {sys.getrefcount(token) - first:+}")
 # ANCHOR_END: refcounts
 
 
@@ -44,14 +45,16 @@ def count_primes(start: int, count: int) -> int:
     return sum(1 for n in range(start, start + count) if is_prime(n))
 
 
-def best_of(rounds: int, work) -> tuple[float, float]:
-    """Runs `work` `rounds` times: the fastest and the slowest wall time, in seconds."""
-    times = []
+def interleaved(rounds: int, first, second) -> tuple[list[float], list[float]]:
+    """Runs `first` and `second` in turn, `rounds` times each (1, 2, 1, 2, ...), so that a
+    change in the machine's load hits both alike: the wall times of each, in seconds."""
+    times = ([], [])
     for _ in range(rounds):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times), max(times)
+        for work, into in ((first, times[0]), (second, times[1])):
+            start = time.perf_counter()
+            work()
+            into.append(time.perf_counter() - start)
+    return times
 
 
 # ANCHOR: threads
@@ -63,12 +66,12 @@ def on_threads(threads: int, task, jobs: list[tuple]) -> list:
 
 
 def compare(label: str, rounds: int, task, jobs: list[tuple]) -> None:
-    one, one_worst = best_of(rounds, lambda: on_threads(1, task, jobs))
-    two, two_worst = best_of(rounds, lambda: on_threads(2, task, jobs))
+    ones, twos = interleaved(rounds, lambda: on_threads(1, task, jobs),
+                             lambda: on_threads(2, task, jobs))
     print(f"{label}:")
-    print(f"  1 thread   {one:.3f} s (slowest round {one_worst:.3f} s)")
-    print(f"  2 threads  {two:.3f} s (slowest round {two_worst:.3f} s)")
-    print(f"  speedup {one / two:.2f}x")
+    print(f"  1 thread   {min(ones):.3f} s (slowest round {max(ones):.3f} s)")
+    print(f"  2 threads  {min(twos):.3f} s (slowest round {max(twos):.3f} s)")
+    print(f"  speedup {min(ones) / min(twos):.2f}x")
 
 
 def sleepers(threads: int, naps: int, nap: float) -> float:
@@ -120,7 +123,8 @@ def main() -> None:
     parser.add_argument("--hash-mib", type=int, default=512,
                         help="MiB of data to hash with SHA-256 (default 512)")
     parser.add_argument("--rounds", type=int, default=3,
-                        help="rounds of each measurement; the fastest counts (default 3)")
+                        help="rounds of each measurement, taken in turn; the fastest "
+                        "counts (default 3)")
     args = parser.parse_args()
     if args.count < 20 or args.hash_mib < 16 or args.rounds < 1:
         parser.error("--count must be at least 20, --hash-mib at least 16, --rounds at least 1")
@@ -139,7 +143,7 @@ def main() -> None:
 
     # One piece of data, hashed 16 times: 16 calls that each release the GIL.
     piece = os.urandom(1 << 20) * (args.hash_mib // 16)
-    compare(f"SHA-256 of {args.hash_mib} MiB in 16 calls", args.rounds,
+    compare(f"SHA-256 of {16 * (args.hash_mib // 16)} MiB in 16 calls", args.rounds,
             lambda data: hashlib.sha256(data).digest(), [(piece,)] * 16)
 
     serial = sleepers(1, 40, 0.01)

@@ -5,6 +5,7 @@
 //! Build it into the active virtual environment with
 //! `maturin develop --release -m ch15-primes/Cargo.toml`.
 
+// ANCHOR: holding
 use pyo3::prelude::*;
 
 /// The module Python imports as `ch15_primes`.
@@ -13,6 +14,23 @@ mod ch15_primes {
     use pyo3::exceptions::PyValueError;
     use pyo3::prelude::*;
     use rayon::prelude::*;
+
+    /// The integers `start .. start + count`, or a `ValueError` if they would pass `u64::MAX`.
+    fn integers(start: u64, count: u64) -> PyResult<std::ops::Range<u64>> {
+        match start.checked_add(count) {
+            Some(end) => Ok(start..end),
+            None => Err(PyValueError::new_err(
+                "start + count is larger than 2**64 - 1",
+            )),
+        }
+    }
+
+    /// Counts the primes among `start .. start + count`, holding the GIL all the while.
+    #[pyfunction]
+    fn count_primes(start: u64, count: u64) -> PyResult<usize> {
+        Ok(integers(start, count)?.filter(|&n| is_prime(n)).count())
+    }
+    // ANCHOR_END: holding
 
     /// Trial division by 2 and then every odd divisor up to the square root: chapter 1's
     /// check, so that the times compare with the rest of the book.
@@ -33,24 +51,6 @@ mod ch15_primes {
         }
         true
     }
-
-    /// The integers `start .. start + count`, or a `ValueError` if they would pass `u64::MAX`.
-    fn integers(start: u64, count: u64) -> PyResult<std::ops::Range<u64>> {
-        match start.checked_add(count) {
-            Some(end) => Ok(start..end),
-            None => Err(PyValueError::new_err(
-                "start + count is larger than 2**64 - 1",
-            )),
-        }
-    }
-
-    // ANCHOR: holding
-    /// Counts the primes among `start .. start + count`, holding the GIL all the while.
-    #[pyfunction]
-    fn count_primes(start: u64, count: u64) -> PyResult<usize> {
-        Ok(integers(start, count)?.filter(|&n| is_prime(n)).count())
-    }
-    // ANCHOR_END: holding
 
     // ANCHOR: detached
     /// The same count, with the GIL released while Rust computes.
@@ -93,7 +93,8 @@ mod ch15_primes {
     // ANCHOR_END: bytes
 
     // ANCHOR: exercise
-    /// Exercise 15-1 starts here: counts the primes in a Python list, holding the GIL.
+    // Exercise 15-1 starts here.
+    /// Counts the primes in a Python list, holding the GIL.
     #[pyfunction]
     fn count_primes_in_list(numbers: Vec<u64>) -> usize {
         numbers.iter().filter(|&&n| is_prime(n)).count()
