@@ -2,19 +2,26 @@
 //! thread packed side by side, a slot per thread on its own cache line, and a local count
 //! added once at the end.
 
-use cpu_time::ProcessTime;
+mod ch16_common;
+
+use ch16_common::cli;
+use ch16_common::timing::{rates, timed_run, Rates};
 use crossbeam::utils::CachePadded;
 use std::hint::black_box;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::{Barrier, Mutex};
+use std::sync::Mutex;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-const USAGE: &str = "usage: ch16_counters [INCREMENTS]
-Each of 1, then 2 threads adds 1 to a shared count INCREMENTS times (default 2000000), in
-five ways; prints increments per second, best of 3 runs, and checks every final count.
+const USAGE: &str = "usage: ch16_counters [SECONDS]
+Each of 1, then 2 threads adds 1 to a shared count for SECONDS (default 0.3) per run, in
+five ways; prints millions of increments per second, best and slowest of 3 runs, how often
+the 2 threads slept in the kernel or lost their core, and checks every final count.
 ";
+
+/// Increments a thread does between two looks at the clock.
+const CHUNK: u64 = 10_000;
 
 // ANCHOR: counters
 trait Counter: Sync {
@@ -37,7 +44,7 @@ impl Counter for Locked {
     }
 }
 
-/// 2. One atomic count: each increment is one `lock xadd` instruction on x86-64.
+/// 2. One atomic count: each increment is one `lock add` instruction on x86-64.
 struct Atomic(AtomicU64);
 
 impl Counter for Atomic {
@@ -60,8 +67,9 @@ impl Counter for Sharded {
             self.0[me].fetch_add(1, Relaxed);
         }
     }
-    /// Reading sums the slots: while threads run, the sum is a count that was true at
-    /// no single instant, the "approximate counter".
+    /// Reading sums the slots one at a time. Each slot only grows, by one, so the sum is a
+    /// count the counter passed through between the first load and the last: maybe not
+    /// the latest one while threads run (Java's `LongAdder.sum` says the same).
     fn total(&self) -> u64 {
         self.0.iter().map(|slot| slot.load(Relaxed)).sum()
     }
@@ -88,7 +96,8 @@ impl Counter for Local {
     fn add_ones(&self, _me: usize, n: u64) {
         let mut mine = 0u64;
         for _ in 0..n {
-            // `black_box` keeps the compiler from replacing the loop with `mine = n`.
+            // `black_box` keeps the compiler from replacing the loop with `mine = n`; it
+            // also makes each step a store to the stack and a load back.
             mine = black_box(mine + 1);
         }
         self.0.fetch_add(mine, Relaxed);
@@ -100,36 +109,33 @@ impl Counter for Local {
 // ANCHOR_END: counters
 
 // ANCHOR: measure
-/// Best of 3 runs: `threads` threads add `n` ones each to a fresh counter. Returns the
-/// increments per second and whether every run's total was exact.
-fn measure(make: &dyn Fn() -> Box<dyn Counter>, threads: usize, n: u64) -> (f64, bool) {
-    let mut best = Duration::MAX;
+/// Best and slowest of 3 runs: `threads` threads add ones to a fresh counter for `budget`.
+/// Also says whether every run's total was exactly the sum of what the threads added.
+fn measure(
+    make: &dyn Fn() -> Box<dyn Counter>,
+    threads: usize,
+    budget: Duration,
+) -> Result<(Rates, bool), String> {
     let mut exact = true;
-    for _ in 0..3 {
+    let rates = rates(3, || {
         let counter = make();
-        let start = Barrier::new(threads + 1);
-        let elapsed = thread::scope(|s| {
-            for me in 0..threads {
-                let (counter, start) = (&counter, &start);
-                s.spawn(move || {
-                    start.wait();
-                    counter.add_ones(me, n);
-                });
+        let counter = &*counter;
+        let run = timed_run(threads, budget, |me| {
+            move || {
+                counter.add_ones(me, CHUNK);
+                CHUNK
             }
-            start.wait();
-            Instant::now()
-        })
-        .elapsed();
-        best = best.min(elapsed);
-        exact &= counter.total() == threads as u64 * n;
-    }
-    (threads as f64 * n as f64 / best.as_secs_f64(), exact)
+        })?;
+        exact &= counter.total() == run.ops;
+        Ok(run)
+    })?;
+    Ok((rates, exact))
 }
 // ANCHOR_END: measure
 
 fn main() -> ExitCode {
-    let n = match count_argument(USAGE, 2_000_000) {
-        Ok(n) => n,
+    let budget = match cli::seconds(USAGE, 0.3) {
+        Ok(budget) => budget,
         Err(status) => return status,
     };
     let cores = thread::available_parallelism().map_or(1, |n| n.get());
@@ -142,8 +148,15 @@ fn main() -> ExitCode {
         std::mem::size_of::<AtomicU64>(),
         std::mem::size_of::<CachePadded<AtomicU64>>()
     );
-    println!("millions of increments per second, best of 3:");
-    println!("{:<28} {:>9} {:>9}", "counter", "1 thread", "2 threads");
+    println!(
+        "millions of increments per second, best (slowest) of 3 runs of {:.2} s;",
+        budget.as_secs_f64()
+    );
+    println!("thousands of context switches per second of the 2-thread runs:");
+    println!(
+        "{:<26} {:>15} {:>15} {:>7} {:>9}",
+        "counter", "1 thread", "2 threads", "slept", "preempted"
+    );
     type Make = Box<dyn Fn() -> Box<dyn Counter>>;
     let counters: [(&str, Make); 5] = [
         ("Mutex<u64>", Box::new(|| Box::new(Locked(Mutex::new(0))))),
@@ -165,81 +178,41 @@ fn main() -> ExitCode {
         ),
     ];
     let mut all_exact = true;
-    let mut rates = Vec::new();
-    // Processor time over wall time while two threads ran: on a busy machine, less than 2.
-    let mut busy = (Duration::ZERO, Duration::ZERO);
+    let mut best = Vec::new();
     for (name, make) in &counters {
-        let (one, exact1) = measure(make, 1, n);
-        let (cpu, wall) = (ProcessTime::now(), Instant::now());
-        let (two, exact2) = measure(make, 2, n);
-        busy = (busy.0 + cpu.elapsed(), busy.1 + wall.elapsed());
+        let measured =
+            measure(make, 1, budget).and_then(|one| Ok((one, measure(make, 2, budget)?)));
+        let ((one, exact1), (two, exact2)) = match measured {
+            Ok(rows) => rows,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
         all_exact &= exact1 && exact2;
-        println!("{name:<28} {:>9.1} {:>9.1}", one / 1e6, two / 1e6);
-        rates.push((one, two));
+        println!(
+            "{name:<26} {:>15} {:>15} {:>7.1} {:>9.1}",
+            one.cell(),
+            two.cell(),
+            two.slept_per_s / 1e3,
+            two.preempted_per_s / 1e3
+        );
+        best.push((one.best, two.best));
     }
     println!("every final count exact: {all_exact}");
-    println!(
-        "cores busy during the 2-thread runs: {:.2} (of 2: both threads ran throughout)",
-        busy.0.as_secs_f64() / busy.1.as_secs_f64()
-    );
-    let [locked, atomic, packed, padded, _] = rates[..] else {
+    let [locked, atomic, packed, padded, local] = best[..] else {
         unreachable!("five counters")
     };
     println!(
-        "2 threads against 1: Mutex {:.2}x, one atomic {:.2}x, padded slots {:.2}x",
+        "2 threads against 1 (best runs): Mutex {:.2}x, one atomic {:.2}x, padded slots {:.2}x, local {:.2}x",
         locked.1 / locked.0,
         atomic.1 / atomic.0,
-        padded.1 / padded.0
+        padded.1 / padded.0,
+        local.1 / local.0
     );
     println!(
         "at 2 threads, padded slots against packed: {:.2}x",
         padded.1 / packed.1
     );
     ExitCode::SUCCESS
-}
-
-// The command line: `--help` prints the usage, one optional positive count is read, anything
-// else is refused with one `error:` line and exit status 2.
-fn count_argument(usage: &str, default: u64) -> Result<u64, ExitCode> {
-    quiet_on_closed_pipe();
-    let mut args = std::env::args_os().skip(1);
-    let count = match args.next() {
-        None => return Ok(default),
-        Some(flag) if flag == "--help" || flag == "-h" => {
-            print!("{usage}");
-            return Err(ExitCode::SUCCESS);
-        }
-        Some(arg) => match arg.to_str().and_then(|s| s.parse::<u64>().ok()) {
-            Some(n) if n > 0 => n,
-            _ => {
-                eprintln!(
-                    "error: expected a positive whole number, got `{}` (try --help)",
-                    arg.to_string_lossy()
-                );
-                return Err(ExitCode::from(2));
-            }
-        },
-    };
-    if let Some(extra) = args.next() {
-        eprintln!(
-            "error: unexpected argument `{}` (try --help)",
-            extra.to_string_lossy()
-        );
-        return Err(ExitCode::from(2));
-    }
-    Ok(count)
-}
-
-/// `println!` panics with "failed printing to stdout: Broken pipe" when standard output is
-/// a pipe whose reader has gone (`| head`); end quietly then, as command-line tools do.
-fn quiet_on_closed_pipe() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.payload_as_str().is_some_and(|m| {
-            m.starts_with("failed printing to stdout") && m.contains("Broken pipe")
-        }) {
-            std::process::exit(0);
-        }
-        default_hook(info);
-    }));
 }

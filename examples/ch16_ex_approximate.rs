@@ -61,15 +61,29 @@ fn main() -> ExitCode {
             }
             samples
         });
+        // Stops the sampler when dropped: after the workers, or while unwinding if a
+        // worker fails to start, so the sampler never spins for ever.
+        struct StopSampler<'a>(&'a AtomicBool);
+        impl Drop for StopSampler<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, Relaxed);
+            }
+        }
+        let stop = StopSampler(&done);
         let workers: Vec<_> = (0..THREADS)
             .map(|_| s.spawn(|| counter.add_ones(INCREMENTS)))
             .collect();
-        for worker in workers {
-            worker.join().unwrap();
-        }
-        done.store(true, Relaxed);
-        sampler.join().unwrap()
+        // Join every worker, even after one panicked, then stop the sampler and report.
+        let joined: Vec<_> = workers.into_iter().map(|w| w.join()).collect();
+        let workers_ok = joined.iter().all(Result::is_ok);
+        drop(stop);
+        let samples = sampler.join();
+        samples.ok().filter(|_| workers_ok)
     });
+    let Some(samples) = samples else {
+        eprintln!("error: a thread panicked");
+        return ExitCode::FAILURE;
+    };
     let total = THREADS * INCREMENTS;
     // Every fetch_add adds a multiple of THRESHOLD but the last of each thread, and a
     // read of one atomic sees its values in order: the samples never go down.

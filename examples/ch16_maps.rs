@@ -1,26 +1,44 @@
 //! Four shared maps under a read-mostly and a write-heavy mix, at 1 and 2 threads.
 
-use cpu_time::ProcessTime;
+mod ch16_common;
+
+use ch16_common::cli;
+use ch16_common::timing::{rates, timed_run, Rates};
 use dashmap::DashMap;
 use std::collections::HashMap;
 use std::process::ExitCode;
-use std::sync::{Barrier, Mutex, RwLock};
+use std::sync::{Mutex, RwLock};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-const USAGE: &str = "usage: ch16_maps [OPS]
-Each of 1, then 2 threads does OPS operations (default 300000) on a map of 1024 u64 keys:
-95% reads or 50% reads, the rest inserts, on keys drawn at random. Prints millions of
-operations per second, best of 3 runs.
+const USAGE: &str = "usage: ch16_maps [SECONDS]
+Each of 1, then 2 threads works for SECONDS (default 0.2) per run on a map of 1024 u64 keys,
+all present from the start: 95% reads or 50% reads, the rest overwrites, on keys drawn at
+random. Prints millions of operations per second, best and slowest of 3 runs, and the
+2-thread runs' context switches.
 ";
 
 const KEYS: u64 = 1024;
+/// Operations a thread does between two looks at the clock.
+const CHUNK: u64 = 1024;
 
 // ANCHOR: maps
 /// The two operations every map of the table offers to many threads at once.
 trait SharedMap: Sync {
     fn get(&self, key: u64) -> Option<u64>;
     fn insert(&self, key: u64, value: u64);
+
+    /// `ops` operations on keys from `rng`, `reads` percent of them gets, the rest inserts.
+    fn mix(&self, rng: &mut fastrand::Rng, ops: u64, reads: u32) {
+        for i in 0..ops {
+            let key = rng.u64(0..KEYS);
+            if rng.u32(0..100) < reads {
+                std::hint::black_box(self.get(key));
+            } else {
+                self.insert(key, i);
+            }
+        }
+    }
 }
 
 impl SharedMap for Mutex<HashMap<u64, u64>> {
@@ -62,133 +80,112 @@ impl SharedMap for papaya::HashMap<u64, u64> {
         self.pin().insert(key, value);
     }
 }
+
+/// papaya with one pin for a whole batch of operations, as its documentation advises
+/// ("guard reuse is encouraged, within reason"): what is left is the map itself.
+struct PinnedPapaya(papaya::HashMap<u64, u64>);
+
+impl SharedMap for PinnedPapaya {
+    fn get(&self, key: u64) -> Option<u64> {
+        self.0.pin().get(&key).copied()
+    }
+    fn insert(&self, key: u64, value: u64) {
+        self.0.pin().insert(key, value);
+    }
+    fn mix(&self, rng: &mut fastrand::Rng, ops: u64, reads: u32) {
+        let map = self.0.pin();
+        for i in 0..ops {
+            let key = rng.u64(0..KEYS);
+            if rng.u32(0..100) < reads {
+                std::hint::black_box(map.get(&key));
+            } else {
+                map.insert(key, i);
+            }
+        }
+    }
+}
 // ANCHOR_END: maps
 
 // ANCHOR: workload
-/// Best of 3: `threads` threads each do `ops` operations, `reads` percent of them gets.
-fn ops_per_second(map: &dyn SharedMap, threads: u64, ops: u64, reads: u32) -> f64 {
+/// Best and slowest of 3 runs of `budget`: `threads` threads on one map holding every key,
+/// `reads` percent of their operations gets.
+fn ops_per_second(
+    map: &dyn SharedMap,
+    threads: usize,
+    budget: Duration,
+    reads: u32,
+) -> Result<Rates, String> {
     for key in 0..KEYS {
         map.insert(key, key);
     }
-    let mut best = Duration::MAX;
-    for run in 0..3 {
-        let start = Barrier::new(threads as usize + 1);
-        let began = thread::scope(|s| {
-            for t in 0..threads {
-                let start = &start;
-                s.spawn(move || {
-                    // Each thread its own seeded generator: the same keys every run.
-                    let mut rng = fastrand::Rng::with_seed(run * 10 + t);
-                    start.wait();
-                    for i in 0..ops {
-                        let key = rng.u64(0..KEYS);
-                        if rng.u32(0..100) < reads {
-                            std::hint::black_box(map.get(key));
-                        } else {
-                            map.insert(key, i);
-                        }
-                    }
-                });
+    let mut run = 0;
+    rates(3, || {
+        run += 1;
+        timed_run(threads, budget, |me| {
+            // Each thread its own seeded generator: the same keys every time.
+            let mut rng = fastrand::Rng::with_seed(run * 10 + me as u64);
+            move || {
+                map.mix(&mut rng, CHUNK, reads);
+                CHUNK
             }
-            start.wait();
-            Instant::now()
-        });
-        best = best.min(began.elapsed());
-    }
-    (threads * ops) as f64 / best.as_secs_f64()
+        })
+    })
 }
 // ANCHOR_END: workload
 
 fn main() -> ExitCode {
-    let ops = match count_argument(USAGE, 300_000) {
-        Ok(n) => n,
+    let budget = match cli::seconds(USAGE, 0.2) {
+        Ok(budget) => budget,
         Err(status) => return status,
     };
     println!(
         "machine: {} cores",
         thread::available_parallelism().map_or(1, |n| n.get())
     );
-    println!("millions of operations per second, best of 3, {KEYS} keys:");
     println!(
-        "{:<24} {:>10} {:>10} {:>10} {:>10}",
+        "millions of operations per second, best (slowest) of 3 runs of {:.2} s, {KEYS} keys;",
+        budget.as_secs_f64()
+    );
+    println!("thousands of context switches per second of the 2-thread runs (both mixes):");
+    println!(
+        "{:<24} {:>13} {:>13} {:>13} {:>13}",
         "", "95% reads", "", "50% reads", ""
     );
     println!(
-        "{:<24} {:>10} {:>10} {:>10} {:>10}",
-        "map", "1 thread", "2 threads", "1 thread", "2 threads"
+        "{:<24} {:>13} {:>13} {:>13} {:>13} {:>6} {:>9}",
+        "map", "1 thread", "2 threads", "1 thread", "2 threads", "slept", "preempted"
     );
     type Make = fn() -> Box<dyn SharedMap>;
-    let maps: [(&str, Make); 4] = [
+    let maps: [(&str, Make); 5] = [
         ("Mutex<HashMap>", || Box::new(Mutex::new(HashMap::new()))),
         ("RwLock<HashMap>", || Box::new(RwLock::new(HashMap::new()))),
         ("dashmap::DashMap", || Box::new(DashMap::new())),
         ("papaya::HashMap", || Box::new(papaya::HashMap::new())),
+        ("  one pin per 1024 ops", || {
+            Box::new(PinnedPapaya(papaya::HashMap::new()))
+        }),
     ];
-    // Processor time over wall time while two threads ran: on a busy machine, less than 2.
-    let mut busy = (Duration::ZERO, Duration::ZERO);
     for (name, make) in maps {
         let mut row = format!("{name:<24}");
+        let (mut slept, mut preempted) = (0.0, 0.0);
         for reads in [95, 50] {
             for threads in [1, 2] {
-                let (cpu, wall) = (ProcessTime::now(), Instant::now());
-                let rate = ops_per_second(&*make(), threads, ops, reads);
+                let rates = match ops_per_second(&*make(), threads, budget, reads) {
+                    Ok(rates) => rates,
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                };
                 if threads == 2 {
-                    busy = (busy.0 + cpu.elapsed(), busy.1 + wall.elapsed());
+                    // Each mix ran for the same time: the mean of the two rates.
+                    slept += rates.slept_per_s / 2.0;
+                    preempted += rates.preempted_per_s / 2.0;
                 }
-                row += &format!(" {:>10.2}", rate / 1e6);
+                row += &format!(" {:>13}", rates.cell());
             }
         }
-        println!("{row}");
+        println!("{row} {:>6.1} {:>9.1}", slept / 1e3, preempted / 1e3);
     }
-    println!(
-        "cores busy during the 2-thread runs: {:.2} (of 2: both threads ran throughout)",
-        busy.0.as_secs_f64() / busy.1.as_secs_f64()
-    );
     ExitCode::SUCCESS
-}
-
-// The command line: `--help` prints the usage, one optional positive count is read, anything
-// else is refused with one `error:` line and exit status 2.
-fn count_argument(usage: &str, default: u64) -> Result<u64, ExitCode> {
-    quiet_on_closed_pipe();
-    let mut args = std::env::args_os().skip(1);
-    let count = match args.next() {
-        None => return Ok(default),
-        Some(flag) if flag == "--help" || flag == "-h" => {
-            print!("{usage}");
-            return Err(ExitCode::SUCCESS);
-        }
-        Some(arg) => match arg.to_str().and_then(|s| s.parse::<u64>().ok()) {
-            Some(n) if n > 0 => n,
-            _ => {
-                eprintln!(
-                    "error: expected a positive whole number, got `{}` (try --help)",
-                    arg.to_string_lossy()
-                );
-                return Err(ExitCode::from(2));
-            }
-        },
-    };
-    if let Some(extra) = args.next() {
-        eprintln!(
-            "error: unexpected argument `{}` (try --help)",
-            extra.to_string_lossy()
-        );
-        return Err(ExitCode::from(2));
-    }
-    Ok(count)
-}
-
-/// `println!` panics with "failed printing to stdout: Broken pipe" when standard output is
-/// a pipe whose reader has gone (`| head`); end quietly then, as command-line tools do.
-fn quiet_on_closed_pipe() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.payload_as_str().is_some_and(|m| {
-            m.starts_with("failed printing to stdout") && m.contains("Broken pipe")
-        }) {
-            std::process::exit(0);
-        }
-        default_hook(info);
-    }));
 }

@@ -1,24 +1,35 @@
 //! Four producer-consumer queues at 1 and 2 threads, and what the bounded ones do when full.
 
-use cpu_time::ProcessTime;
+mod ch16_common;
+
+use ch16_common::cli;
+use ch16_common::switches::Switches;
+use ch16_common::timing::{rates, timed_run, Rates, Run};
 use crossbeam::channel;
 use crossbeam::queue::{ArrayQueue, SegQueue};
 use crossbeam::utils::Backoff;
 use std::collections::VecDeque;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: ch16_queues [ITEMS]
-Passes ITEMS numbers (default 2000000) through each queue: on 1 thread in batches of 512,
-then from a producer thread to a consumer thread, and checks that they arrive in order.
-Prints millions of items per second, best of 3 runs; first shows what a full bounded queue
-does.
+const USAGE: &str = "usage: ch16_queues [SECONDS]
+Passes numbers through each queue for SECONDS (default 0.3) per run: on 1 thread in batches
+of 512, then from a producer thread to a consumer thread, and checks that they arrive in
+order. Prints millions of items per second, best and slowest of 3 runs, the 2-thread runs'
+context switches and the deepest the queue got; first shows what a full bounded queue does.
 ";
 
 const CAPACITY: usize = 1024;
 const BATCH: u64 = 512;
+/// The value that tells the consumer the producer has finished.
+const END: u64 = u64::MAX;
+/// The producer publishes how many it has sent every `PUBLISH` items; the consumer reads
+/// that every `SAMPLE` items, to see how deep the queue is.
+const PUBLISH: u64 = 64;
+const SAMPLE: u64 = 1024;
 
 // ANCHOR: queue
 /// A queue as a producer and a consumer use it: `send` waits while the queue is full,
@@ -73,9 +84,32 @@ impl Queue for Mutex<VecDeque<u64>> {
     fn recv(&self) -> u64 {
         let backoff = Backoff::new();
         loop {
-            match self.lock().unwrap().pop_front() {
+            // The guard is a temporary of this statement: the lock is free again before
+            // we back off.
+            let popped = self.lock().unwrap().pop_front();
+            match popped {
                 Some(value) => return value,
                 None => backoff.snooze(),
+            }
+        }
+    }
+}
+
+/// The same queue with chapter 4's mistake: a `match` keeps the temporaries of its
+/// scrutinee, the guard among them, until its end, so this backs off holding the lock.
+struct LockHeldInBackoff(Mutex<VecDeque<u64>>);
+
+impl Queue for LockHeldInBackoff {
+    fn send(&self, value: u64) {
+        self.0.lock().unwrap().push_back(value);
+    }
+    #[allow(clippy::significant_drop_in_scrutinee)]
+    fn recv(&self) -> u64 {
+        let backoff = Backoff::new();
+        loop {
+            match self.0.lock().unwrap().pop_front() {
+                Some(value) => return value,
+                None => backoff.snooze(), // still holding the lock
             }
         }
     }
@@ -100,42 +134,86 @@ impl Queue for Channel {
 // ANCHOR_END: queue
 
 // ANCHOR: measure
-/// Best of 3 runs of `items` values through a fresh queue: on one thread, in batches that
-/// never fill it, or from a producer to a consumer. Returns items per second and whether
-/// every item arrived, in order.
-fn items_per_second(make: fn() -> Box<dyn Queue>, two_threads: bool, items: u64) -> (f64, bool) {
-    let mut best = Duration::MAX;
-    let mut in_order = true;
-    for _ in 0..3 {
-        let queue = make();
-        let began = Instant::now();
-        let mut expected = 0;
-        let mut receive = |queue: &dyn Queue| {
-            in_order &= queue.recv() == expected;
-            expected += 1;
-        };
-        if two_threads {
-            thread::scope(|s| {
-                let queue = &*queue;
-                s.spawn(move || (0..items).for_each(|i| queue.send(i)));
-                (0..items).for_each(|_| receive(queue));
-            });
-        } else {
-            for start in (0..items).step_by(BATCH as usize) {
-                let end = (start + BATCH).min(items);
-                (start..end).for_each(|i| queue.send(i));
-                (start..end).for_each(|_| receive(&*queue));
+/// One thread sends 512 values and receives them, batch after batch, for `budget`: the
+/// queue is never full or empty, so nothing waits. Clears `in_order` if a value is wrong.
+fn one_thread(queue: &dyn Queue, budget: Duration, in_order: &AtomicBool) -> Result<Run, String> {
+    timed_run(1, budget, |_| {
+        let mut next = 0;
+        move || {
+            (next..next + BATCH).for_each(|i| queue.send(i));
+            for i in next..next + BATCH {
+                if queue.recv() != i {
+                    in_order.store(false, Relaxed);
+                }
+            }
+            next += BATCH;
+            BATCH
+        }
+    })
+}
+
+/// A producer thread sends for `budget`, then `END`; this thread receives and checks the
+/// order. Also returns the deepest the queue was seen (sampled every `SAMPLE` items).
+fn two_threads(queue: &dyn Queue, budget: Duration) -> Result<(Run, bool, u64), String> {
+    let sent = AtomicU64::new(0);
+    thread::scope(|s| {
+        let producer = thread::Builder::new()
+            .spawn_scoped(s, || {
+                // Sends `END` however the producer stops, a panic included, so the
+                // consumer's loop below always ends.
+                struct SendEnd<'a>(&'a dyn Queue);
+                impl Drop for SendEnd<'_> {
+                    fn drop(&mut self) {
+                        self.0.send(END);
+                    }
+                }
+                let _end = SendEnd(queue);
+                let before = Switches::now();
+                let start = Instant::now();
+                let mut i = 0;
+                while start.elapsed() < budget {
+                    (i..i + PUBLISH).for_each(|i| queue.send(i));
+                    i += PUBLISH;
+                    sent.store(i, Relaxed);
+                }
+                (start, i, Switches::now().since(before))
+            })
+            .map_err(|e| format!("could not start the producer: {e}"))?;
+        let before = Switches::now();
+        let (mut received, mut in_order, mut deepest) = (0, true, 0);
+        loop {
+            let value = queue.recv();
+            if value == END {
+                break;
+            }
+            in_order &= value == received;
+            received += 1;
+            if received % SAMPLE == 0 {
+                deepest = deepest.max(sent.load(Relaxed).saturating_sub(received));
             }
         }
-        best = best.min(began.elapsed());
-    }
-    (items as f64 / best.as_secs_f64(), in_order)
+        let end = Instant::now();
+        let consumer = Switches::now().since(before);
+        let (start, items, producer) = producer
+            .join()
+            .map_err(|_| "the producer panicked".to_string())?;
+        let switches = Switches {
+            slept: producer.slept + consumer.slept,
+            preempted: producer.preempted + consumer.preempted,
+        };
+        let run = Run {
+            ops: items,
+            elapsed: end - start,
+            switches,
+        };
+        Ok((run, in_order && received == items, deepest))
+    })
 }
 // ANCHOR_END: measure
 
 fn main() -> ExitCode {
-    let items = match count_argument(USAGE, 2_000_000) {
-        Ok(n) => n,
+    let budget = match cli::seconds(USAGE, 0.3) {
+        Ok(budget) => budget,
         Err(status) => return status,
     };
     // ANCHOR: full
@@ -169,10 +247,19 @@ fn main() -> ExitCode {
         "machine: {} cores",
         thread::available_parallelism().map_or(1, |n| n.get())
     );
-    println!("millions of items per second, best of 3, {items} items:");
-    println!("{:<30} {:>10} {:>10}", "queue", "1 thread", "2 threads");
+    println!(
+        "millions of items per second, best (slowest) of 3 runs of {:.2} s;",
+        budget.as_secs_f64()
+    );
+    println!(
+        "2-thread runs: thousands of context switches per second, deepest queue in thousands:"
+    );
+    println!(
+        "{:<34} {:>13} {:>13} {:>6} {:>9} {:>8}",
+        "queue", "1 thread", "2 threads", "slept", "preempted", "deepest"
+    );
     type Make = fn() -> Box<dyn Queue>;
-    let queues: [(&str, Make); 4] = [
+    let queues: [(&str, Make); 5] = [
         ("ArrayQueue (bounded 1024)", || {
             Box::new(ArrayQueue::new(CAPACITY))
         }),
@@ -180,72 +267,47 @@ fn main() -> ExitCode {
         ("Mutex<VecDeque> (unbounded)", || {
             Box::new(Mutex::new(VecDeque::new()))
         }),
+        ("  the same, lock held in back-off", || {
+            Box::new(LockHeldInBackoff(Mutex::new(VecDeque::new())))
+        }),
         ("channel::bounded(1024)", || {
             let (sender, receiver) = channel::bounded(CAPACITY);
             Box::new(Channel(sender, receiver))
         }),
     ];
-    let mut all_in_order = true;
-    // Processor time over wall time while two threads ran: on a busy machine, less than 2.
-    let mut busy = (Duration::ZERO, Duration::ZERO);
+    let in_order = AtomicBool::new(true);
     for (name, make) in queues {
-        let (one, ok1) = items_per_second(make, false, items);
-        let (cpu, wall) = (ProcessTime::now(), Instant::now());
-        let (two, ok2) = items_per_second(make, true, items);
-        busy = (busy.0 + cpu.elapsed(), busy.1 + wall.elapsed());
-        all_in_order &= ok1 && ok2;
-        println!("{name:<30} {:>10.2} {:>10.2}", one / 1e6, two / 1e6);
+        let mut deepest = 0;
+        let measured = rates(3, || one_thread(&*make(), budget, &in_order)).and_then(|one| {
+            let two = rates(3, || {
+                let (run, ok, depth) = two_threads(&*make(), budget)?;
+                if !ok {
+                    in_order.store(false, Relaxed);
+                }
+                deepest = deepest.max(depth);
+                Ok(run)
+            })?;
+            Ok((one, two))
+        });
+        let (one, two): (Rates, Rates) = match measured {
+            Ok(rows) => rows,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        println!(
+            "{name:<34} {:>13} {:>13} {:>6.1} {:>9.1} {:>8.1}",
+            one.cell(),
+            two.cell(),
+            two.slept_per_s / 1e3,
+            two.preempted_per_s / 1e3,
+            deepest as f64 / 1e3,
+        );
     }
-    println!("every item arrived once, in order: {all_in_order}");
     println!(
-        "cores busy during the 2-thread runs: {:.2} (of 2: both threads ran throughout)",
-        busy.0.as_secs_f64() / busy.1.as_secs_f64()
+        "every item arrived once, in order: {}",
+        in_order.load(Relaxed)
     );
     ExitCode::SUCCESS
-}
-
-// The command line: `--help` prints the usage, one optional positive count is read, anything
-// else is refused with one `error:` line and exit status 2.
-fn count_argument(usage: &str, default: u64) -> Result<u64, ExitCode> {
-    quiet_on_closed_pipe();
-    let mut args = std::env::args_os().skip(1);
-    let count = match args.next() {
-        None => return Ok(default),
-        Some(flag) if flag == "--help" || flag == "-h" => {
-            print!("{usage}");
-            return Err(ExitCode::SUCCESS);
-        }
-        Some(arg) => match arg.to_str().and_then(|s| s.parse::<u64>().ok()) {
-            Some(n) if n > 0 => n,
-            _ => {
-                eprintln!(
-                    "error: expected a positive whole number, got `{}` (try --help)",
-                    arg.to_string_lossy()
-                );
-                return Err(ExitCode::from(2));
-            }
-        },
-    };
-    if let Some(extra) = args.next() {
-        eprintln!(
-            "error: unexpected argument `{}` (try --help)",
-            extra.to_string_lossy()
-        );
-        return Err(ExitCode::from(2));
-    }
-    Ok(count)
-}
-
-/// `println!` panics with "failed printing to stdout: Broken pipe" when standard output is
-/// a pipe whose reader has gone (`| head`); end quietly then, as command-line tools do.
-fn quiet_on_closed_pipe() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.payload_as_str().is_some_and(|m| {
-            m.starts_with("failed printing to stdout") && m.contains("Broken pipe")
-        }) {
-            std::process::exit(0);
-        }
-        default_hook(info);
-    }));
 }

@@ -1,21 +1,30 @@
 //! Treiber's lock-free stack with crossbeam-epoch reclamation: a stress test that checks
 //! every value comes out exactly once, then its speed against a `Mutex<Vec<T>>`.
 
-use cpu_time::ProcessTime;
-use crossbeam::epoch::{self, Atomic, Owned, Shared};
+mod ch16_common;
+
+use ch16_common::cli;
+use ch16_common::timing::{rates, timed_run, Gate, Rates};
+use crossbeam::epoch::{self, Atomic, Guard, Owned, Shared};
 use std::mem::ManuallyDrop;
 use std::process::ExitCode;
 use std::ptr;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
-use std::sync::{Barrier, Mutex};
+use std::sync::Mutex;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-const USAGE: &str = "usage: ch16_treiber [OPS]
-Two threads push and pop OPS values each (default 200000) through Treiber's stack and check
-that every value comes out exactly once; then time push-and-pop pairs at 1 and 2 threads
-against a Mutex<Vec<u64>>, best of 5 runs of OPS pairs per thread.
+const USAGE: &str = "usage: ch16_treiber [SECONDS]
+Two threads push 1000000 values each through Treiber's stack, popping after every second
+push, and check that every value comes out exactly once; then time push-and-pop pairs at 1
+and 2 threads for SECONDS (default 0.2) per run against a Mutex<Vec<u64>> and with the
+stack's costs taken apart: best and slowest of 3 runs, and the 2-thread context switches.
 ";
+
+/// Values each thread of the stress test pushes.
+const STRESS_OPS: u64 = 1_000_000;
+/// Push-and-pop pairs a thread does between two looks at the clock.
+const CHUNK: u64 = 1000;
 
 // ANCHOR: stack
 struct Node<T> {
@@ -37,19 +46,27 @@ impl<T> TreiberStack<T> {
     }
 
     pub fn push(&self, value: T) {
+        self.push_with(value, &epoch::pin());
+    }
+
+    pub fn pop(&self) -> Option<T> {
+        self.pop_with(&epoch::pin())
+    }
+
+    /// `push` for a caller that is already pinned (pinning again would only count up).
+    pub fn push_with(&self, value: T, guard: &Guard) {
         let mut node = Owned::new(Node {
             value: ManuallyDrop::new(value),
             next: ptr::null(),
         });
-        let guard = epoch::pin();
-        let mut head = self.head.load(Relaxed, &guard);
+        let mut head = self.head.load(Relaxed, guard);
         loop {
             // The node is still ours alone: link it in front of the head we saw.
             node.next = head.as_raw();
             // `Release`: a pop that loads this node with `Acquire` sees its value and link.
             match self
                 .head
-                .compare_exchange(head, node, Release, Relaxed, &guard)
+                .compare_exchange(head, node, Release, Relaxed, guard)
             {
                 Ok(_) => return,
                 Err(failed) => {
@@ -60,19 +77,18 @@ impl<T> TreiberStack<T> {
         }
     }
 
-    pub fn pop(&self) -> Option<T> {
-        let guard = epoch::pin();
+    pub fn pop_with(&self, guard: &Guard) -> Option<T> {
         loop {
-            let head = self.head.load(Acquire, &guard);
+            let head = self.head.load(Acquire, guard);
             // SAFETY: `head` is null or a node a push published (our `Acquire` load
-            // synchronises with its `Release`). We are pinned, so even if another thread
-            // pops it now, the collector will not free it before our guard is dropped.
+            // synchronises with its `Release`). `guard` pins us, so even if another thread
+            // pops it now, the collector will not free it before the guard is dropped.
             let node = unsafe { head.as_ref() }?;
             let next = node.next;
             // Succeeds only if the head is still the node we read `next` from.
             if self
                 .head
-                .compare_exchange(head, Shared::from(next), Relaxed, Relaxed, &guard)
+                .compare_exchange(head, Shared::from(next), Relaxed, Relaxed, guard)
                 .is_ok()
             {
                 // SAFETY: our compare-exchange unlinked `head`, so no other pop will read
@@ -111,89 +127,120 @@ unsafe impl<T: Send> Send for TreiberStack<T> {}
 unsafe impl<T: Send> Sync for TreiberStack<T> {}
 
 // ANCHOR: stress
-/// Both threads push their own values and pop between pushes; what they popped plus what
-/// is left must be every value, each exactly once.
-fn stress(ops: u64) -> (u64, bool) {
+/// Both threads push their own values and pop after every second push; what they popped
+/// plus what is left must be every value, each exactly once. Also returns how many pops
+/// took a value the other thread pushed, and how many pops there were.
+fn stress() -> Result<(u64, bool, u64, u64), String> {
     let stack = TreiberStack::new();
-    let start = Barrier::new(2);
+    let gate = Gate::default();
     let popped: Vec<Vec<u64>> = thread::scope(|s| {
-        let workers: Vec<_> = (0..2u64)
-            .map(|t| {
-                let (stack, start) = (&stack, &start);
-                s.spawn(move || {
-                    let mut mine = Vec::new();
-                    start.wait();
-                    for i in 0..ops {
-                        stack.push(t * ops + i);
-                        // Pop after every second push, so the stack grows and shrinks.
+        let mut workers = Vec::new();
+        for t in 0..2u64 {
+            let (stack, gate) = (&stack, &gate);
+            let worker = thread::Builder::new().spawn_scoped(s, move || {
+                let mut mine = Vec::new();
+                if gate.wait() {
+                    for i in 0..STRESS_OPS {
+                        stack.push(t * STRESS_OPS + i);
+                        // Pop after every second push: the stack grows by one every
+                        // two pushes.
                         if i % 2 == 1 {
                             mine.extend(stack.pop());
                         }
                     }
-                    mine
-                })
-            })
-            .collect();
-        workers.into_iter().map(|w| w.join().unwrap()).collect()
-    });
-    let mut seen = vec![0u8; 2 * ops as usize];
+                }
+                mine
+            });
+            match worker {
+                Ok(worker) => workers.push(worker),
+                Err(e) => {
+                    gate.open(false);
+                    return Err(format!("could not start thread {t}: {e}"));
+                }
+            }
+        }
+        gate.open(true);
+        let joined = workers.into_iter().map(|w| w.join());
+        joined
+            .collect::<Result<_, _>>()
+            .map_err(|_| "a stress thread panicked".to_string())
+    })?;
+    let pops = popped.iter().map(|mine| mine.len() as u64).sum();
+    let others = (0..2u64)
+        .map(|t| {
+            popped[t as usize]
+                .iter()
+                .filter(|&&v| v / STRESS_OPS != t)
+                .count() as u64
+        })
+        .sum();
+    let mut seen = vec![0u8; 2 * STRESS_OPS as usize];
     let left = std::iter::from_fn(|| stack.pop());
     for value in popped.into_iter().flatten().chain(left) {
-        seen[value as usize] += 1;
+        seen[value as usize] = seen[value as usize].saturating_add(1);
     }
-    let popped_total = seen.iter().map(|&n| u64::from(n)).sum();
-    (popped_total, seen.iter().all(|&n| n == 1))
+    let total = seen.iter().map(|&n| u64::from(n)).sum();
+    Ok((total, seen.iter().all(|&n| n == 1), others, pops))
 }
 // ANCHOR_END: stress
 
 // ANCHOR: bench
-/// Best of 5: `threads` threads each push then pop `ops` times. Returns pairs per second.
-fn pairs_per_second(threads: u64, ops: u64, run: impl Fn() -> Box<dyn Fn(u64) + Sync>) -> f64 {
-    let best = (0..5)
-        .map(|_| {
-            let pair = run();
-            let start = Barrier::new(threads as usize + 1);
-            thread::scope(|s| {
-                for _ in 0..threads {
-                    let (pair, start) = (&pair, &start);
-                    s.spawn(move || {
-                        start.wait();
-                        for i in 0..ops {
-                            pair(i);
-                        }
-                    });
-                }
-                start.wait();
-                // The scope returns this once every worker has finished.
-                Instant::now()
-            })
-            .elapsed()
+/// Best and slowest of 3 runs of `budget`: `threads` threads each do push-and-pop pairs on
+/// one fresh stack made by `make`.
+fn pairs_per_second(
+    threads: usize,
+    budget: Duration,
+    make: fn() -> Box<dyn Fn(u64) + Sync>,
+) -> Result<Rates, String> {
+    rates(3, || {
+        let pair = make();
+        let pair = &*pair;
+        timed_run(threads, budget, |_| {
+            move || {
+                (0..CHUNK).for_each(pair);
+                CHUNK
+            }
         })
-        .min()
-        .unwrap_or(Duration::MAX);
-    (threads * ops) as f64 / best.as_secs_f64()
+    })
 }
 // ANCHOR_END: bench
 
 fn main() -> ExitCode {
-    let ops = match count_argument(USAGE, 200_000) {
-        Ok(n) => n,
+    let budget = match cli::seconds(USAGE, 0.2) {
+        Ok(budget) => budget,
         Err(status) => return status,
     };
     println!(
         "machine: {} cores",
         thread::available_parallelism().map_or(1, |n| n.get())
     );
-    let (total, once) = stress(ops);
+    let (total, once, others, pops) = match stress() {
+        Ok(result) => result,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     println!(
-        "stress: 2 threads pushed {} values, {total} came out",
-        2 * ops
+        "stress: 2 threads pushed {} values, {pops} popped while they ran, {total} came out",
+        2 * STRESS_OPS
     );
     println!("every value exactly once: {once}");
-    println!("push+pop pairs per second (millions), best of 5:");
-    println!("{:<22} {:>10} {:>10}", "stack", "1 thread", "2 threads");
+    println!(
+        "pops that took the other thread's value: {:.1}%",
+        100.0 * others as f64 / pops.max(1) as f64
+    );
+    println!(
+        "push+pop pairs per second (millions), best (slowest) of 3 runs of {:.2} s;",
+        budget.as_secs_f64()
+    );
+    println!("thousands of context switches per second of the 2-thread runs:");
+    println!(
+        "{:<28} {:>13} {:>13} {:>6} {:>9}",
+        "stack", "1 thread", "2 threads", "slept", "preempted"
+    );
     type Make = fn() -> Box<dyn Fn(u64) + Sync>;
-    let stacks: [(&str, Make); 3] = [
+    let stacks: [(&str, Make); 5] = [
         ("Mutex<Vec<u64>>", || {
             let v = Mutex::new(Vec::new());
             Box::new(move |i| {
@@ -215,65 +262,38 @@ fn main() -> ExitCode {
                 std::hint::black_box(s.pop());
             })
         }),
+        ("  one pin per pair", || {
+            let s = TreiberStack::new();
+            Box::new(move |i| {
+                let guard = epoch::pin();
+                s.push_with(i, &guard);
+                std::hint::black_box(s.pop_with(&guard));
+            })
+        }),
+        ("  epoch::pin() alone, twice", || {
+            Box::new(|_| {
+                std::hint::black_box(epoch::pin());
+                std::hint::black_box(epoch::pin());
+            })
+        }),
     ];
-    // Processor time over wall time while two threads ran: on a busy machine, less than 2.
-    let mut busy = (Duration::ZERO, Duration::ZERO);
     for (name, make) in stacks {
-        let one = pairs_per_second(1, ops, make) / 1e6;
-        let (cpu, wall) = (ProcessTime::now(), Instant::now());
-        let two = pairs_per_second(2, ops, make) / 1e6;
-        busy = (busy.0 + cpu.elapsed(), busy.1 + wall.elapsed());
-        println!("{name:<22} {one:>10.2} {two:>10.2}");
-    }
-    println!(
-        "cores busy during the 2-thread runs: {:.2} (of 2: both threads ran throughout)",
-        busy.0.as_secs_f64() / busy.1.as_secs_f64()
-    );
-    ExitCode::SUCCESS
-}
-
-// The command line: `--help` prints the usage, one optional positive count is read, anything
-// else is refused with one `error:` line and exit status 2.
-fn count_argument(usage: &str, default: u64) -> Result<u64, ExitCode> {
-    quiet_on_closed_pipe();
-    let mut args = std::env::args_os().skip(1);
-    let count = match args.next() {
-        None => return Ok(default),
-        Some(flag) if flag == "--help" || flag == "-h" => {
-            print!("{usage}");
-            return Err(ExitCode::SUCCESS);
-        }
-        Some(arg) => match arg.to_str().and_then(|s| s.parse::<u64>().ok()) {
-            Some(n) if n > 0 => n,
-            _ => {
-                eprintln!(
-                    "error: expected a positive whole number, got `{}` (try --help)",
-                    arg.to_string_lossy()
-                );
-                return Err(ExitCode::from(2));
+        let measured = pairs_per_second(1, budget, make)
+            .and_then(|one| Ok((one, pairs_per_second(2, budget, make)?)));
+        let (one, two) = match measured {
+            Ok(rows) => rows,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
             }
-        },
-    };
-    if let Some(extra) = args.next() {
-        eprintln!(
-            "error: unexpected argument `{}` (try --help)",
-            extra.to_string_lossy()
+        };
+        println!(
+            "{name:<28} {:>13} {:>13} {:>6.1} {:>9.1}",
+            one.cell(),
+            two.cell(),
+            two.slept_per_s / 1e3,
+            two.preempted_per_s / 1e3
         );
-        return Err(ExitCode::from(2));
     }
-    Ok(count)
-}
-
-/// `println!` panics with "failed printing to stdout: Broken pipe" when standard output is
-/// a pipe whose reader has gone (`| head`); end quietly then, as command-line tools do.
-fn quiet_on_closed_pipe() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.payload_as_str().is_some_and(|m| {
-            m.starts_with("failed printing to stdout") && m.contains("Broken pipe")
-        }) {
-            std::process::exit(0);
-        }
-        default_hook(info);
-    }));
+    ExitCode::SUCCESS
 }

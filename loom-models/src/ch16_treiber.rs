@@ -84,7 +84,7 @@ impl<T> Stack<T> {
             let next = unsafe { (*head).next };
             if self
                 .head
-                .compare_exchange(head, next, Ordering::Acquire, Ordering::Relaxed)
+                .compare_exchange(head, next, Ordering::Relaxed, Ordering::Relaxed)
                 .is_ok()
             {
                 // SAFETY: our compare-exchange unlinked `head`, so no other pop can reach

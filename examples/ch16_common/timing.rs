@@ -1,0 +1,135 @@
+// Timed runs for chapter 16's tables: threads released together, each repeating a step of
+// work for a fixed time on its own clock, with their context switches counted.
+
+use super::switches::Switches;
+use std::sync::{Condvar, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+// ANCHOR: timing
+/// What one timed run did: operations, the wall time from the first thread's start to the
+/// last one's end, and how often the threads slept in the kernel or lost their core.
+#[derive(Clone, Copy, Default)]
+pub struct Run {
+    pub ops: u64,
+    pub elapsed: Duration,
+    pub switches: Switches,
+}
+
+/// Runs `threads` threads, released together. Each makes its step with `make_step(me)`, then
+/// calls it until `budget` has passed on its own clock; a step returns how many operations
+/// it did. Each thread times itself, so a late main thread cannot shorten the run.
+pub fn timed_run<S: FnMut() -> u64>(
+    threads: usize,
+    budget: Duration,
+    make_step: impl Fn(usize) -> S + Sync,
+) -> Result<Run, String> {
+    let gate = Gate::default();
+    thread::scope(|s| {
+        let mut workers = Vec::new();
+        for me in 0..threads {
+            let (gate, make_step) = (&gate, &make_step);
+            let worker = thread::Builder::new().spawn_scoped(s, move || {
+                let mut step = make_step(me);
+                if !gate.wait() {
+                    return None; // another thread failed to start: no run
+                }
+                let before = Switches::now();
+                let start = Instant::now();
+                let mut ops = 0;
+                while start.elapsed() < budget {
+                    ops += step();
+                }
+                Some((start, Instant::now(), ops, Switches::now().since(before)))
+            });
+            match worker {
+                Ok(worker) => workers.push(worker),
+                Err(e) => {
+                    gate.open(false); // the threads already started end at once
+                    return Err(format!("could not start thread {me}: {e}"));
+                }
+            }
+        }
+        gate.open(true);
+        let mut run = Run::default();
+        let (mut first, mut last) = (None::<Instant>, None::<Instant>);
+        for worker in workers {
+            let (start, end, ops, switches) = worker
+                .join()
+                .map_err(|_| "a worker thread panicked".to_string())?
+                .ok_or("a worker thread did not run")?;
+            first = Some(first.map_or(start, |t| t.min(start)));
+            last = Some(last.map_or(end, |t| t.max(end)));
+            run.ops += ops;
+            run.switches.slept += switches.slept;
+            run.switches.preempted += switches.preempted;
+        }
+        if let (Some(first), Some(last)) = (first, last) {
+            run.elapsed = last - first;
+        }
+        Ok(run)
+    })
+}
+
+/// The best (fastest) and the slowest of several runs, in operations per second, and the
+/// context switches per second over all of them.
+pub struct Rates {
+    pub best: f64,
+    pub slowest: f64,
+    pub slept_per_s: f64,
+    pub preempted_per_s: f64,
+}
+
+/// Repeats `run` `times` times and summarises the runs.
+pub fn rates(times: usize, mut run: impl FnMut() -> Result<Run, String>) -> Result<Rates, String> {
+    let (mut best, mut slowest) = (0.0f64, f64::INFINITY);
+    let (mut seconds, mut slept, mut preempted) = (0.0, 0, 0);
+    for _ in 0..times {
+        let r = run()?;
+        let rate = r.ops as f64 / r.elapsed.as_secs_f64();
+        (best, slowest) = (best.max(rate), slowest.min(rate));
+        seconds += r.elapsed.as_secs_f64();
+        slept += r.switches.slept;
+        preempted += r.switches.preempted;
+    }
+    Ok(Rates {
+        best,
+        slowest,
+        slept_per_s: slept as f64 / seconds,
+        preempted_per_s: preempted as f64 / seconds,
+    })
+}
+// ANCHOR_END: timing
+
+impl Rates {
+    /// `best (slowest)`, in millions a second.
+    pub fn cell(&self) -> String {
+        format!("{:.2} ({:.2})", self.best / 1e6, self.slowest / 1e6)
+    }
+}
+
+/// A start line the threads wait at until the main thread opens it, for a run or not. A
+/// `Barrier` cannot be cancelled: if a later thread fails to start, the earlier ones would
+/// wait at it for ever.
+#[derive(Default)]
+pub struct Gate {
+    state: Mutex<Option<bool>>,
+    opened: Condvar,
+}
+
+impl Gate {
+    pub fn open(&self, go: bool) {
+        *self.state.lock().unwrap_or_else(|e| e.into_inner()) = Some(go);
+        self.opened.notify_all();
+    }
+
+    /// Waits for the gate to open; true for a run.
+    pub fn wait(&self) -> bool {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let state = self
+            .opened
+            .wait_while(state, |s| s.is_none())
+            .unwrap_or_else(|e| e.into_inner());
+        state.unwrap_or(false)
+    }
+}
