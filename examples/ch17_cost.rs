@@ -1,24 +1,27 @@
 //! What atomic operations cost on this machine: `fetch_add` on a counter one thread owns,
-//! on a counter two threads share, on two counters that share a cache line and on two that
-//! do not; and a `Release` store against a `SeqCst` store.
+//! on a counter two threads share, on two counters in one cache line, in adjacent lines and
+//! 128 bytes apart; and a `Release` store against a `SeqCst` store.
 
+use std::hint::black_box;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Barrier;
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
 const USAGE: &str = "\
-usage: ch17_cost
+usage: ch17_cost [SECONDS]
 
-Times 4000000 atomic operations per thread, best of 3 runs: fetch_add on one thread's
-own counter, fetch_add by two threads on one counter, on two counters in one cache line
-and on two counters 128 bytes apart; then a Release store and a SeqCst store in a loop.
-Prints nanoseconds per operation and each against the uncontended fetch_add.
+Times atomic operations, each case 3 runs of SECONDS (default 0.3) per thread:
+fetch_add on one thread's own counter, fetch_add by two threads on one counter, on two
+counters 8 bytes apart (one cache line), 64 bytes apart (adjacent lines) and 128 bytes
+apart; then a Release store and a SeqCst store in a loop. Prints nanoseconds per
+operation (best and slowest run), each against the uncontended fetch_add, and the
+fewest cores busy during a run of each case.
 ";
 
-const OPS: u64 = 4_000_000;
 const RUNS: usize = 3;
+/// Operations between two looks at the clock.
+const CHUNK: u64 = 10_000;
 
 // ANCHOR: layout
 /// Two counters side by side: 8 bytes apart, in one 64-byte cache line.
@@ -28,60 +31,248 @@ struct SameLine {
     b: AtomicU64,
 }
 
-/// Two counters 128 bytes apart: on x86-64 a core's prefetcher fetches cache lines in
-/// pairs, so 128 bytes keeps each counter's pair to itself (crossbeam's `CachePadded`
-/// uses the same figure there).
+/// Two counters 64 bytes apart: each in a line of its own, the two lines adjacent, in
+/// one aligned 128-byte pair.
+#[repr(C, align(128))]
+struct AdjacentLines {
+    a: AtomicU64,
+    _gap: [u64; 7],
+    b: AtomicU64,
+}
+
+/// One counter alone in 128 bytes: Intel's prefetcher fetches cache lines in aligned
+/// pairs, so crossbeam's `CachePadded` uses 128 bytes on x86-64.
 #[repr(C, align(128))]
 struct Padded(AtomicU64);
 // ANCHOR_END: layout
 
 // ANCHOR: timing
-/// The best of `RUNS` timings of `threads.len()` threads started together, each running
-/// its closure once; the time runs from the start to the last thread's end.
-fn best_of(threads: &[&(dyn Fn() + Sync)]) -> Duration {
-    (0..RUNS)
-        .map(|_| {
-            let barrier = Barrier::new(threads.len() + 1);
-            thread::scope(|s| {
-                for work in threads {
-                    let barrier = &barrier;
-                    s.spawn(move || {
-                        barrier.wait();
-                        work();
-                    });
-                }
-                // The clock starts before the threads are released: taken after, it could
-                // start late, if this thread were descheduled while the others ran.
-                let start = Instant::now();
-                barrier.wait();
-                // The scope joins every thread before it returns.
-                start
-            })
-            .elapsed()
-        })
-        .min()
-        .unwrap()
+/// What one thread did in one run: operations, its own start and end, and the processor
+/// time it got in between (`None` where the system does not say).
+struct Part {
+    ops: u64,
+    start: Instant,
+    end: Instant,
+    on_cpu: Option<Duration>,
 }
 
-fn add_many(counter: &AtomicU64) {
-    for _ in 0..OPS {
-        counter.fetch_add(1, Ordering::Relaxed);
+const WAIT: u8 = 0;
+const GO: u8 = 1;
+const ABANDON: u8 = 2;
+
+/// One run: a thread per step, started together; each calls its step (`CHUNK`
+/// operations) until `budget` has passed on its own clock.
+fn run_once(steps: &[Step], budget: Duration) -> Result<Vec<Part>, String> {
+    let state = AtomicU8::new(WAIT);
+    thread::scope(|s| {
+        let mut threads = Vec::new();
+        for (i, step) in steps.iter().enumerate() {
+            let state = &state;
+            let started = thread::Builder::new().spawn_scoped(s, move || {
+                while state.load(Ordering::Acquire) == WAIT {
+                    thread::yield_now();
+                }
+                if state.load(Ordering::Acquire) == ABANDON {
+                    return None;
+                }
+                let cpu_before = on_cpu();
+                let start = Instant::now();
+                let mut ops = 0;
+                while start.elapsed() < budget {
+                    step();
+                    ops += CHUNK;
+                }
+                let end = Instant::now();
+                let on_cpu = on_cpu()
+                    .zip(cpu_before)
+                    .map(|(after, before)| after - before);
+                Some(Part {
+                    ops,
+                    start,
+                    end,
+                    on_cpu,
+                })
+            });
+            match started {
+                Ok(thread) => threads.push(thread),
+                Err(e) => {
+                    // The threads already started see ABANDON and end: nobody waits for
+                    // a thread that never came.
+                    state.store(ABANDON, Ordering::Release);
+                    return Err(format!("could not start thread {i}: {e}"));
+                }
+            }
+        }
+        state.store(GO, Ordering::Release);
+        threads
+            .into_iter()
+            .map(|t| match t.join() {
+                Ok(Some(part)) => Ok(part),
+                _ => Err("a timing thread failed".to_string()),
+            })
+            .collect()
+    })
+}
+
+/// The processor time the calling thread has had so far: the first field of Linux's
+/// `/proc/thread-self/schedstat`, in nanoseconds.
+fn on_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns = stat.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
+/// A case over `RUNS` runs: its operations, the best and slowest nanoseconds per operation (a thread's
+/// time divided by its operations, averaged over the threads), and the lowest number of
+/// cores busy during a run (the threads' processor time over the run's wall time).
+struct Case {
+    ops: u64,
+    best: f64,
+    slowest: f64,
+    busy: Option<f64>,
+}
+
+fn measure(steps: &[Step], budget: Duration) -> Result<Case, String> {
+    let mut case = Case {
+        ops: 0,
+        best: f64::INFINITY,
+        slowest: 0.0,
+        busy: Some(f64::INFINITY),
+    };
+    for _ in 0..RUNS {
+        let parts = run_once(steps, budget)?;
+        case.ops += parts.iter().map(|p| p.ops).sum::<u64>();
+        let per_op = |p: &Part| (p.end - p.start).as_secs_f64() * 1e9 / p.ops as f64;
+        let ns = parts.iter().map(per_op).sum::<f64>() / parts.len() as f64;
+        (case.best, case.slowest) = (case.best.min(ns), case.slowest.max(ns));
+        let first = parts.iter().map(|p| p.start).min().unwrap();
+        let last = parts.iter().map(|p| p.end).max().unwrap();
+        let cpu: Option<Duration> = parts.iter().map(|p| p.on_cpu).sum();
+        let busy = cpu.map(|cpu| cpu.as_secs_f64() / (last - first).as_secs_f64());
+        case.busy = case.busy.zip(busy).map(|(a, b)| a.min(b));
     }
+    Ok(case)
 }
 // ANCHOR_END: timing
 
-// ANCHOR: stores
-fn store_many(cell: &AtomicU64, ordering: Ordering) {
-    for i in 0..OPS {
-        // `black_box` hides the loop from the optimiser, which could otherwise merge
-        // the stores to one address into the last one.
-        std::hint::black_box(cell).store(i, ordering);
+// ANCHOR: steps
+/// What one thread repeats: `CHUNK` operations.
+type Step<'a> = Box<dyn Fn() + Sync + 'a>;
+
+/// A thread per counter, each adding to its own.
+fn adds<'a>(counters: &[&'a AtomicU64]) -> Vec<Step<'a>> {
+    counters
+        .iter()
+        .map(|&counter| Box::new(move || add_chunk(counter)) as Step)
+        .collect()
+}
+
+/// Every step has the same loop: `black_box` hides the cell from the optimiser, which
+/// could otherwise merge the operations on one address into one.
+fn add_chunk(counter: &AtomicU64) {
+    for _ in 0..CHUNK {
+        black_box(counter).fetch_add(1, Ordering::Relaxed);
     }
 }
-// ANCHOR_END: stores
 
-fn ns_per_op(time: Duration) -> f64 {
-    time.as_secs_f64() * 1e9 / OPS as f64
+fn store_chunk(cell: &AtomicU64, ordering: Ordering) {
+    for i in 0..CHUNK {
+        black_box(cell).store(i, ordering);
+    }
+}
+// ANCHOR_END: steps
+
+fn main() -> ExitCode {
+    let budget = match seconds(USAGE, 0.3) {
+        Ok(budget) => budget,
+        Err(status) => return status,
+    };
+    let line_size =
+        std::fs::read_to_string("/sys/devices/system/cpu/cpu0/cache/index0/coherency_line_size")
+            .map_or("unknown".to_string(), |s| s.trim().to_string());
+    println!(
+        "machine: {} cores, {}, {}, cache line {line_size} bytes",
+        thread::available_parallelism().map_or(1, |n| n.get()),
+        std::env::consts::ARCH,
+        cpu_model()
+    );
+    // ANCHOR: cases
+    let own = AtomicU64::new(0);
+    let shared = AtomicU64::new(0);
+    let same_line = SameLine {
+        a: AtomicU64::new(0),
+        b: AtomicU64::new(0),
+    };
+    let adjacent = AdjacentLines {
+        a: AtomicU64::new(0),
+        _gap: [0; 7],
+        b: AtomicU64::new(0),
+    };
+    let (pad_a, pad_b) = (Padded(AtomicU64::new(0)), Padded(AtomicU64::new(0)));
+
+    let cases: [(&str, Vec<Step>); 7] = [
+        ("fetch_add, one thread, its own counter", adds(&[&own])),
+        (
+            "fetch_add, two threads, one shared counter",
+            adds(&[&shared, &shared]),
+        ),
+        (
+            "fetch_add, two threads, 8 B apart (one line)",
+            adds(&[&same_line.a, &same_line.b]),
+        ),
+        (
+            "fetch_add, two threads, 64 B apart (two lines)",
+            adds(&[&adjacent.a, &adjacent.b]),
+        ),
+        (
+            "fetch_add, two threads, 128 B apart",
+            adds(&[&pad_a.0, &pad_b.0]),
+        ),
+        (
+            "store Release, one thread",
+            vec![Box::new(|| store_chunk(&own, Ordering::Release))],
+        ),
+        (
+            "store SeqCst, one thread",
+            vec![Box::new(|| store_chunk(&own, Ordering::SeqCst))],
+        ),
+    ];
+    // ANCHOR_END: cases
+
+    println!(
+        "{RUNS} runs of {:.2} s per case; nanoseconds per operation, best (slowest) run,",
+        budget.as_secs_f64()
+    );
+    println!("against the first line, and the fewest cores busy during a run:");
+    let mut base = None;
+    let mut made = Vec::new();
+    for (name, steps) in &cases {
+        let case = match measure(steps, budget) {
+            Ok(case) => case,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        made.push(case.ops);
+        let base = *base.get_or_insert(case.best);
+        let busy = case
+            .busy
+            .map_or("unknown".to_string(), |busy| format!("{busy:.2}"));
+        println!(
+            "  {name:<46} {:>16} ns {:>6.2}x  {busy} of {}",
+            format!("{:.2} ({:.2})", case.best, case.slowest),
+            case.best / base,
+            steps.len()
+        );
+    }
+    // A check that can fail: no increment of the shared counter was lost.
+    let counted = shared.load(Ordering::Relaxed) == made[1];
+    println!("every increment of the shared counter counted: {counted}");
+    if !counted {
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
 }
 
 fn cpu_model() -> String {
@@ -96,73 +287,29 @@ fn cpu_model() -> String {
         .unwrap_or_else(|| "CPU model unknown".into())
 }
 
-fn main() -> ExitCode {
-    if let Err(status) = no_arguments(USAGE) {
-        return status;
-    }
-    println!(
-        "machine: {} cores, {}, {}",
-        thread::available_parallelism().map_or(1, |n| n.get()),
-        std::env::consts::ARCH,
-        cpu_model()
-    );
-    // ANCHOR: cases
-    let own = AtomicU64::new(0);
-    let shared = AtomicU64::new(0);
-    let same_line = SameLine {
-        a: AtomicU64::new(0),
-        b: AtomicU64::new(0),
-    };
-    let (pad_a, pad_b) = (Padded(AtomicU64::new(0)), Padded(AtomicU64::new(0)));
-
-    let alone = best_of(&[&|| add_many(&own)]);
-    let contended = best_of(&[&|| add_many(&shared), &|| add_many(&shared)]);
-    let false_sharing = best_of(&[&|| add_many(&same_line.a), &|| add_many(&same_line.b)]);
-    let padded = best_of(&[&|| add_many(&pad_a.0), &|| add_many(&pad_b.0)]);
-    let release = best_of(&[&|| store_many(&own, Ordering::Release)]);
-    let seqcst = best_of(&[&|| store_many(&own, Ordering::SeqCst)]);
-    // ANCHOR_END: cases
-
-    // Every increment was counted: RUNS runs of OPS per thread.
-    let runs = RUNS as u64;
-    assert_eq!(shared.load(Ordering::Relaxed), 2 * runs * OPS);
-    assert_eq!(same_line.a.load(Ordering::Relaxed), runs * OPS);
-
-    println!("{OPS} operations per thread, best of {RUNS} runs, nanoseconds per operation:");
-    let base = ns_per_op(alone);
-    let line = |name: &str, time: Duration| {
-        let ns = ns_per_op(time);
-        println!("  {name:<44} {ns:>6.2} ns  {:>6.2}x", ns / base);
-    };
-    line("fetch_add, one thread, its own counter", alone);
-    line("fetch_add, two threads, one shared counter", contended);
-    line(
-        "fetch_add, two threads, two counters, 1 line",
-        false_sharing,
-    );
-    line("fetch_add, two threads, two counters, 128 B", padded);
-    line("store Release, one thread", release);
-    line("store SeqCst, one thread", seqcst);
-    ExitCode::SUCCESS
-}
-
-// The command line, the same in every program of the book that takes no arguments:
-// `--help` prints the usage, anything else is refused with exit status 2.
-fn no_arguments(usage: &str) -> Result<(), ExitCode> {
+// The command line: `--help` prints the usage; one optional number of seconds per run;
+// anything else is refused with exit status 2.
+fn seconds(usage: &str, default: f64) -> Result<Duration, ExitCode> {
     quiet_on_closed_pipe();
-    match std::env::args_os().nth(1) {
-        None => Ok(()),
-        Some(flag) if flag == "--help" || flag == "-h" => {
+    let args: Vec<_> = std::env::args_os().skip(1).collect();
+    let fail = |message: String| {
+        eprintln!("error: {message} (try --help)");
+        Err(ExitCode::from(2))
+    };
+    match args.as_slice() {
+        [] => Ok(Duration::from_secs_f64(default)),
+        [flag] if flag == "--help" || flag == "-h" => {
             print!("{usage}");
             Err(ExitCode::SUCCESS)
         }
-        Some(other) => {
-            eprintln!(
-                "error: unexpected argument `{}` (try --help)",
-                other.to_string_lossy()
-            );
-            Err(ExitCode::from(2))
-        }
+        [value] => match value.to_str().and_then(|v| v.parse::<f64>().ok()) {
+            Some(s) if (0.01..=60.0).contains(&s) => Ok(Duration::from_secs_f64(s)),
+            _ => fail(format!(
+                "SECONDS must be a number from 0.01 to 60, not `{}`",
+                value.to_string_lossy()
+            )),
+        },
+        [_, extra, ..] => fail(format!("unexpected argument `{}`", extra.to_string_lossy())),
     }
 }
 

@@ -1,4 +1,4 @@
-//! Exercise 17-1's solution: the message-passing handoff of Listing 17-3 with every atomic
+//! Exercise 17-1's solution: the message-passing handoff of Listing 17-4 with every atomic
 //! operation `Relaxed`, made correct by a `Release` fence in the writer and an `Acquire`
 //! fence in the reader. Each round publishes four words; the reader waits for the flag and
 //! checks that it sees all four.
