@@ -1,6 +1,6 @@
 // Chapter 18, exercise 2: what keep-alive saves. Four client threads fetch `/` from each
-// server for one second with a new connection per request (`Connection: close`), then for one
-// second on one kept-alive connection each.
+// server for two seconds with a new connection per request (`Connection: close`), then for two
+// seconds on one kept-alive connection each.
 
 mod ch18_common;
 
@@ -15,19 +15,19 @@ use std::time::{Duration, Instant};
 const USAGE: &str = "\
 usage: ch18_ex_close_each
 
-For each server, four client threads fetch pages for 1 s opening a connection per request,
-then for 1 s on kept-alive connections; prints requests per second for both.
+For each server, four client threads fetch pages for 2 s opening a connection per request,
+then for 2 s on kept-alive connections; prints requests per second for both.
 ";
 
 const CLIENTS: usize = 4;
-const WINDOW: Duration = Duration::from_secs(1);
+const WINDOW: Duration = Duration::from_secs(2);
 
 // ANCHOR: solution
 /// One request on a connection of its own; true if it was answered `200`.
 fn close_each(addr: SocketAddr) -> bool {
     let exchange = || -> std::io::Result<bool> {
         let mut stream = TcpStream::connect(addr)?;
-        stream.write_all(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")?;
+        stream.write_all(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")?;
         Ok(matches!(
             read_response(&mut BufReader::new(stream))?,
             Some((200, _, false))

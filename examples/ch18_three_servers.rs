@@ -61,10 +61,15 @@ fn try_one(kind: Kind) -> Result<(), Box<dyn std::error::Error>> {
         .args(["--silent", "--show-error", &base])
         .output()
     {
-        Ok(out) => print!(
+        Ok(out) if out.status.success() => print!(
             "{}: curl GET / -> {}",
             kind.name(),
             String::from_utf8_lossy(&out.stdout)
+        ),
+        Ok(out) => println!(
+            "{}: curl failed: {}",
+            kind.name(),
+            String::from_utf8_lossy(&out.stderr).trim()
         ),
         Err(_) => println!("{}: curl is not installed here; skipped", kind.name()),
     }

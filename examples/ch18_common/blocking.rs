@@ -2,13 +2,14 @@
 // bounded queue. Both serve a connection with `serve_blocking`, which reads, answers and
 // waits on one socket at a time.
 
-use super::http::{refusal, Next, Session};
+use super::http::{refusal, Answer, Next, Session};
 use super::server::{accept_backoff, Config, Counters, Server};
 use std::collections::HashMap;
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
+use std::os::fd::OwnedFd;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -20,7 +21,14 @@ struct Shared {
     /// A second handle on every open connection (the same socket, not a duplicated
     /// descriptor), so that `stop` can wake the threads that are blocked reading them.
     open: Mutex<HashMap<u64, Arc<TcpStream>>>,
+    /// Notified whenever a connection ends, for `close_all`.
+    one_closed: Condvar,
 }
+
+/// How long a stopping server lets its connections finish the answer they are writing.
+const GRACE: Duration = Duration::from_secs(1);
+/// How long a connection lingers after its last answer (see `linger`).
+const LINGER: Duration = Duration::from_millis(500);
 
 impl Shared {
     fn new(config: Config) -> Arc<Shared> {
@@ -29,11 +37,12 @@ impl Shared {
             counters: Arc::default(),
             stopping: AtomicBool::new(false),
             open: Mutex::new(HashMap::new()),
+            one_closed: Condvar::new(),
         })
     }
 
     /// Registers a connection, unless the server is stopping. Checked under the lock, so a
-    /// connection is either seen by `wake_all` or never served.
+    /// connection is either seen by `close_all` or never served.
     fn register(&self, id: u64, stream: &Arc<TcpStream>) -> bool {
         let mut open = self.open.lock().unwrap();
         if self.stopping.load(Ordering::SeqCst) {
@@ -47,13 +56,25 @@ impl Shared {
     fn unregister(&self, id: u64) {
         self.open.lock().unwrap().remove(&id);
         self.counters.open.fetch_sub(1, Ordering::Relaxed);
+        self.one_closed.notify_all();
     }
 
-    /// Ends the reading side of every open connection: a thread blocked in `read` gets 0
-    /// bytes (end of stream), finishes and returns.
-    fn wake_all(&self) {
-        for stream in self.open.lock().unwrap().values() {
+    /// Stops every open connection within `GRACE`. First the reading side: a thread blocked
+    /// in `read` gets 0 bytes (end of stream) and returns, one writing an answer finishes it.
+    /// Whatever is still open after `GRACE` (a client that reads slowly, or keeps sending
+    /// requests the kernel had already received) loses both sides: a thread blocked in
+    /// `write` then fails with `EPIPE`, one in `read` gets 0.
+    fn close_all(&self) {
+        let open = self.open.lock().unwrap();
+        for stream in open.values() {
             let _ = stream.shutdown(Shutdown::Read);
+        }
+        let (open, _) = self
+            .one_closed
+            .wait_timeout_while(open, GRACE, |open| !open.is_empty())
+            .unwrap();
+        for stream in open.values() {
+            let _ = stream.shutdown(Shutdown::Both);
         }
     }
 }
@@ -72,12 +93,12 @@ fn serve_blocking(
     let mut stream = stream;
     let mut session = Session::default();
     let mut buf = [0u8; 4096];
-    // A client that never reads its answer must not hold the thread forever either.
-    stream.set_write_timeout(Some(config.timeout))?;
     let mut deadline = Instant::now() + config.timeout;
     loop {
-        if let Next::Send { bytes, close } = session.next(may_keep()) {
-            stream.write_all(&bytes)?;
+        if let Next::Send { answer, close } = session.next(may_keep()) {
+            // A client that reads its answer slowly, or never, has the same timeout for the
+            // whole answer.
+            write_by(stream, &answer, Instant::now() + config.timeout)?;
             Counters::add(&counters.answered);
             if close {
                 return linger(stream);
@@ -103,12 +124,33 @@ fn serve_blocking(
         }
     }
 }
+
+/// Writes a whole answer by `deadline`. A write timeout limits one `write` call, and a call
+/// that sent a few bytes before it ran out succeeds: so each call waits only for what is
+/// left of the deadline, as each `read` above does.
+fn write_by(mut stream: &TcpStream, answer: &Answer, deadline: Instant) -> io::Result<()> {
+    let mut written = 0;
+    while written < answer.len() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(ErrorKind::TimedOut.into());
+        }
+        stream.set_write_timeout(Some(left))?;
+        match stream.write(answer.rest(written)) {
+            Ok(0) => return Err(ErrorKind::WriteZero.into()),
+            Ok(n) => written += n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
 // ANCHOR_END: serve_blocking
 
-fn time_out(mut stream: &TcpStream, session: &Session, counters: &Counters) -> io::Result<()> {
+fn time_out(stream: &TcpStream, session: &Session, counters: &Counters) -> io::Result<()> {
     Counters::add(&counters.timed_out);
     if session.has_partial() {
-        stream.write_all(&refusal(408))?;
+        write_by(stream, &refusal(408), Instant::now() + LINGER)?;
         return linger(stream);
     }
     Ok(())
@@ -120,7 +162,7 @@ fn time_out(mut stream: &TcpStream, session: &Session, counters: &Counters) -> i
 /// client still sends, for a short while, until it closes its side.
 fn linger(mut stream: &TcpStream) -> io::Result<()> {
     stream.shutdown(Shutdown::Write)?;
-    let until = Instant::now() + Duration::from_millis(500);
+    let until = Instant::now() + LINGER;
     let mut sink = [0u8; 4096];
     loop {
         let left = until.saturating_duration_since(Instant::now());
@@ -138,7 +180,7 @@ fn linger(mut stream: &TcpStream) -> io::Result<()> {
 /// Answers `503` from the accepting thread, which must not wait: write, end our side, drop
 /// what the client has sent so far (so that closing does not reset the connection), close.
 pub fn refuse_now(mut stream: TcpStream) {
-    let _ = stream.write_all(&refusal(503));
+    let _ = stream.write(refusal(503).rest(0)); // small: one call writes it whole
     let _ = stream.shutdown(Shutdown::Write);
     if stream.set_nonblocking(true).is_ok() {
         let mut sink = [0u8; 4096];
@@ -151,6 +193,7 @@ pub fn refuse_now(mut stream: TcpStream) {
 pub fn thread_per_connection(config: Config) -> io::Result<Server> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
+    let listener_view = stop_handle(&listener)?;
     let shared = Shared::new(config);
     let counters = Arc::clone(&shared.counters);
     let state = Arc::clone(&shared);
@@ -196,7 +239,7 @@ pub fn thread_per_connection(config: Config) -> io::Result<Server> {
                 handlers.retain(|h| !h.is_finished());
             }
         }
-        state.wake_all();
+        state.close_all();
         for handler in handlers {
             let _ = handler.join();
         }
@@ -204,18 +247,32 @@ pub fn thread_per_connection(config: Config) -> io::Result<Server> {
     Ok(Server {
         addr,
         counters,
-        signal: wake_acceptor(shared, addr),
+        signal: wake_acceptor(shared, listener_view, addr),
         main,
     })
 }
 // ANCHOR_END: threads
 
-/// The stop signal of a blocking acceptor: set the flag, then connect once, so that the
-/// `accept` it is blocked in returns and the loop sees the flag.
-fn wake_acceptor(shared: Arc<Shared>, addr: std::net::SocketAddr) -> Box<dyn FnOnce() + Send> {
+/// A second handle on the listening socket, made while descriptors are to be had, through
+/// which `stop` can end an `accept` (std's `shutdown` is a method of `TcpStream` only).
+fn stop_handle(listener: &TcpListener) -> io::Result<TcpStream> {
+    Ok(TcpStream::from(OwnedFd::from(listener.try_clone()?)))
+}
+
+/// The stop signal of a blocking acceptor: set the flag, then wake the `accept` it is
+/// blocked in. On Linux, shutting down the reading side of a listening socket makes a
+/// blocked `accept` fail at once (`EINVAL`), with no descriptor needed; elsewhere a
+/// connection to ourselves wakes it, if the process has a descriptor left to make one.
+fn wake_acceptor(
+    shared: Arc<Shared>,
+    listener: TcpStream,
+    addr: std::net::SocketAddr,
+) -> Box<dyn FnOnce() + Send> {
     Box::new(move || {
         shared.stopping.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(addr);
+        if listener.shutdown(Shutdown::Read).is_err() {
+            let _ = TcpStream::connect(addr);
+        }
     })
 }
 
@@ -226,6 +283,7 @@ fn wake_acceptor(shared: Arc<Shared>, addr: std::net::SocketAddr) -> Box<dyn FnO
 pub fn pool(config: Config) -> io::Result<Server> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
+    let listener_view = stop_handle(&listener)?;
     let shared = Shared::new(config);
     let counters = Arc::clone(&shared.counters);
     let (queue, waiting) = crossbeam::channel::bounded::<(u64, TcpStream)>(shared.config.queue);
@@ -268,7 +326,7 @@ pub fn pool(config: Config) -> io::Result<Server> {
             }
         }
         drop(queue); // the workers' `iter()` ends once the queue is empty
-        state.wake_all();
+        state.close_all();
         for worker in workers {
             let _ = worker.join();
         }
@@ -276,7 +334,7 @@ pub fn pool(config: Config) -> io::Result<Server> {
     Ok(Server {
         addr,
         counters,
-        signal: wake_acceptor(shared, addr),
+        signal: wake_acceptor(shared, listener_view, addr),
         main,
     })
 }

@@ -126,20 +126,27 @@ fn request(lines: &[&[u8]]) -> Result<(String, bool), u16> {
 // ANCHOR_END: parse
 
 // ANCHOR: respond
+/// What a route answers with: a short text, or `n` filler bytes (`/bytes/N`), which are never
+/// built in memory.
+pub enum Body {
+    Text(&'static [u8]),
+    Filler(usize),
+}
+
 /// The routes: `/` says hello, `/bytes/N` sends N bytes (a large answer, which a
 /// non-blocking server has to write in pieces), anything else is `404`.
-pub fn route(path: &str) -> (u16, Vec<u8>) {
+pub fn route(path: &str) -> (u16, Body) {
     if path == "/" {
-        return (200, b"Hello from a Rust server\n".to_vec());
+        return (200, Body::Text(b"Hello from a Rust server\n"));
     }
     if let Some(n) = path.strip_prefix("/bytes/") {
         if let Ok(n) = n.parse::<usize>() {
             if n <= MAX_BYTES {
-                return (200, vec![b'x'; n]);
+                return (200, Body::Filler(n));
             }
         }
     }
-    (404, b"not found\n".to_vec())
+    (404, Body::Text(b"not found\n"))
 }
 
 pub fn reason(status: u16) -> &'static str {
@@ -159,23 +166,62 @@ pub fn reason(status: u16) -> &'static str {
     }
 }
 
+/// The filler bytes of every `/bytes/N` answer come from this one buffer, a slice at a time.
+static FILLER: [u8; 1 << 16] = [b'x'; 1 << 16];
+
+/// A response on its way out: the head (with a short body) in memory, then `filler` bytes
+/// taken from `FILLER`. An answer of 16 MiB costs the memory of its head.
+#[derive(Default)]
+pub struct Answer {
+    head: Vec<u8>,
+    filler: usize,
+}
+
+impl Answer {
+    pub fn len(&self) -> usize {
+        self.head.len() + self.filler
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The next bytes to write once `at` bytes are written: the rest of the head, or up to
+    /// 64 KiB of filler. Empty when the whole answer is written.
+    pub fn rest(&self, at: usize) -> &[u8] {
+        if at < self.head.len() {
+            return &self.head[at..];
+        }
+        let left = self.len().saturating_sub(at);
+        &FILLER[..left.min(FILLER.len())]
+    }
+}
+
 /// A whole response: status line, headers, body.
-pub fn response(status: u16, body: &[u8], keep_alive: bool) -> Vec<u8> {
+pub fn response(status: u16, body: Body, keep_alive: bool) -> Answer {
+    match body {
+        Body::Text(text) => answer(status, text, 0, keep_alive),
+        Body::Filler(n) => answer(status, b"", n, keep_alive),
+    }
+}
+
+/// An error answer, after which the server closes the connection. It is small: its bytes
+/// are all in `rest(0)`.
+pub fn refusal(status: u16) -> Answer {
+    answer(status, format!("{}\n", reason(status)).as_bytes(), 0, false)
+}
+
+fn answer(status: u16, text: &[u8], filler: usize, keep_alive: bool) -> Answer {
     let connection = if keep_alive { "keep-alive" } else { "close" };
-    let mut out = format!(
+    let mut head = format!(
         "HTTP/1.1 {status} {}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\
          Connection: {connection}\r\n\r\n",
         reason(status),
-        body.len()
+        text.len() + filler
     )
     .into_bytes();
-    out.extend_from_slice(body);
-    out
-}
-
-/// An error answer, after which the server closes the connection.
-pub fn refusal(status: u16) -> Vec<u8> {
-    response(status, format!("{}\n", reason(status)).as_bytes(), false)
+    head.extend_from_slice(text);
+    Answer { head, filler }
 }
 // ANCHOR_END: respond
 
@@ -188,8 +234,8 @@ pub struct Session {
 
 /// What a server does next on a connection.
 pub enum Next {
-    /// Send these bytes; then close the connection if `close`, else look for the next request.
-    Send { bytes: Vec<u8>, close: bool },
+    /// Send this answer; then close the connection if `close`, else look for the next request.
+    Send { answer: Answer, close: bool },
     /// Read more bytes first.
     Read,
 }
@@ -213,7 +259,7 @@ impl Session {
             Parsed::Reject(status) => {
                 self.received.clear();
                 Next::Send {
-                    bytes: refusal(status),
+                    answer: refusal(status),
                     close: true,
                 }
             }
@@ -227,7 +273,7 @@ impl Session {
                 let keep = keep_alive && (may_keep || !self.received.is_empty());
                 let (status, body) = route(&path);
                 Next::Send {
-                    bytes: response(status, &body, keep),
+                    answer: response(status, body, keep),
                     close: !keep,
                 }
             }

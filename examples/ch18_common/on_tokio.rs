@@ -1,7 +1,7 @@
 // Design (d): the same protocol on tokio. The runtime's reactor does what our mio loop did
 // (readiness, wake-ups, timers); each connection is a task written as straight-line code.
 
-use super::http::{refusal, Next, Session};
+use super::http::{refusal, Answer, Next, Session};
 use super::server::{accept_backoff, Config, Counters, Server};
 use std::io;
 use std::sync::atomic::Ordering;
@@ -11,6 +11,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 use tokio::time::{timeout, timeout_at, Instant};
+
+/// How long a connection drains the client's bytes after its last answer.
+const LINGER: std::time::Duration = std::time::Duration::from_millis(500);
 
 // ANCHOR: connection
 async fn serve(
@@ -23,9 +26,9 @@ async fn serve(
     let mut buf = [0u8; 4096];
     let mut deadline = Instant::now() + config.timeout;
     loop {
-        if let Next::Send { bytes, close } = session.next(true) {
-            // A client that does not read its answer is cut off after the timeout too.
-            timeout(config.timeout, stream.write_all(&bytes)).await??;
+        if let Next::Send { answer, close } = session.next(true) {
+            // A client that reads its answer slowly, or never, is cut off after the timeout.
+            timeout(config.timeout, write_answer(&mut stream, &answer)).await??;
             Counters::add(&counters.answered);
             if close || *stop.borrow() {
                 return linger(stream).await;
@@ -41,7 +44,8 @@ async fn serve(
                 Err(_elapsed) => {
                     Counters::add(&counters.timed_out);
                     if session.has_partial() {
-                        stream.write_all(&refusal(408)).await?;
+                        let refused = refusal(408);
+                        timeout(LINGER, stream.write_all(refused.rest(0))).await??;
                         return linger(stream).await;
                     }
                     return Ok(());
@@ -51,6 +55,16 @@ async fn serve(
             _ = stop.changed() => return Ok(()),
         }
     }
+}
+
+async fn write_answer(stream: &mut TcpStream, answer: &Answer) -> io::Result<()> {
+    let mut written = 0;
+    while written < answer.len() {
+        let part = answer.rest(written);
+        stream.write_all(part).await?;
+        written += part.len();
+    }
+    Ok(())
 }
 // ANCHOR_END: connection
 
@@ -64,7 +78,7 @@ async fn linger(mut stream: TcpStream) -> io::Result<()> {
             }
         }
     };
-    let _ = timeout(std::time::Duration::from_millis(500), drain).await;
+    let _ = timeout(LINGER, drain).await;
     Ok(())
 }
 
@@ -106,14 +120,15 @@ pub fn tokio_server(config: Config) -> io::Result<Server> {
                 let Ok(permit) = Arc::clone(&limit).try_acquire_owned() else {
                     Counters::add(&shared.refused);
                     tasks.spawn(async move {
-                        let _ = stream.write_all(&refusal(503)).await;
+                        let refused = refusal(503);
+                        let _ = timeout(LINGER, stream.write_all(refused.rest(0))).await;
                         let _ = linger(stream).await;
                     });
                     continue;
                 };
                 let (config, counters, stop) = (config.clone(), shared.clone(), stop_rx.clone());
+                counters.open.fetch_add(1, Ordering::Relaxed);
                 tasks.spawn(async move {
-                    counters.open.fetch_add(1, Ordering::Relaxed);
                     let _ = serve(stream, config, Arc::clone(&counters), stop).await;
                     counters.open.fetch_sub(1, Ordering::Relaxed);
                     drop(permit);

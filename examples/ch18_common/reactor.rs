@@ -2,7 +2,7 @@
 // loop waits for readiness, then drives each ready connection's state machine as far as it
 // goes without blocking.
 
-use super::http::{refusal, Next, Session};
+use super::http::{refusal, Answer, Next, Session};
 use super::server::{accept_backoff, Config, Counters, Server};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token, Waker};
@@ -18,6 +18,9 @@ const LISTENER: Token = Token(0);
 const WAKER: Token = Token(1);
 /// Connection `i` of the slab is registered as `Token(i + FIRST)`.
 const FIRST: usize = 2;
+/// How long a connection drains the client's bytes after its last answer, as `linger` does
+/// in the blocking servers.
+const LINGER: Duration = Duration::from_millis(500);
 
 // ANCHOR: connection
 /// One connection's state between two events: what came in and is not answered, what is
@@ -25,7 +28,7 @@ const FIRST: usize = 2;
 struct Connection {
     stream: TcpStream,
     session: Session,
-    out: Vec<u8>,
+    out: Answer,
     written: usize,
     /// After `out` is written: end our side and drain the client's (see `linger` in the
     /// blocking servers), then close.
@@ -46,7 +49,7 @@ impl Connection {
         let mut buf = [0u8; 4096];
         loop {
             while self.written < self.out.len() {
-                match self.stream.write(&self.out[self.written..]) {
+                match self.stream.write(self.out.rest(self.written)) {
                     Ok(0) => return State::Closed,
                     Ok(n) => self.written += n, // a partial write: keep the rest for later
                     Err(e) if e.kind() == ErrorKind::WouldBlock => return State::Open,
@@ -54,21 +57,22 @@ impl Connection {
                     Err(_) => return State::Closed,
                 }
             }
-            self.out.clear();
+            self.out = Answer::default();
             self.written = 0;
             if self.close_after && !self.draining {
                 if self.stream.shutdown(Shutdown::Write).is_err() {
                     return State::Closed;
                 }
                 self.draining = true;
+                self.deadline = Instant::now() + LINGER;
             }
             if !self.draining {
                 // Answer one request at a time, and read only when none is waiting: a client
                 // that sends requests without reading answers fills its own socket, not our
                 // memory.
-                if let Next::Send { bytes, close } = self.session.next(true) {
+                if let Next::Send { answer, close } = self.session.next(true) {
                     Counters::add(&counters.answered);
-                    self.out = bytes;
+                    self.out = answer;
                     self.close_after = close;
                     self.deadline = Instant::now() + timeout;
                     continue;
@@ -176,7 +180,8 @@ fn event_loop(
         let mut accept_now = paused_until.is_some_and(|t| Instant::now() >= t);
         for event in events.iter() {
             match event.token() {
-                LISTENER => accept_now = true,
+                // While paused, a new connection waits for the pause to end.
+                LISTENER => accept_now |= paused_until.is_none(),
                 WAKER => {
                     // Stop: no more accepting; idle connections close now, busy ones after
                     // the answer they are writing; whatever is left goes after a second.
@@ -219,7 +224,9 @@ fn event_loop(
                 paused_until = accept_all(l, &poll, &mut slab, &mut deadlines, &config, counters)?;
             }
         }
-        // Connections whose time ran out: a `408` if they sent part of a request, then close.
+        // Connections whose time ran out: a `408` if they sent part of a request and no
+        // answer is half written, then close. A draining connection was answered: it only
+        // ends its linger.
         let now = Instant::now();
         while let Some(&(deadline, i)) = deadlines.first() {
             if deadline > now {
@@ -227,9 +234,11 @@ fn event_loop(
             }
             deadlines.pop_first();
             if let Some(c) = slab.slots[i].as_mut().filter(|c| c.deadline == deadline) {
-                Counters::add(&counters.timed_out);
-                if c.session.has_partial() && !c.draining {
-                    let _ = c.stream.write(&refusal(408)); // best effort: it is small
+                if !c.draining {
+                    Counters::add(&counters.timed_out);
+                    if c.session.has_partial() && c.written == c.out.len() {
+                        let _ = c.stream.write(refusal(408).rest(0)); // best effort: it is small
+                    }
                 }
                 close(&mut slab, &mut deadlines, &poll, i, counters);
             }
@@ -264,7 +273,7 @@ fn accept_all(
         Counters::add(&counters.accepted);
         if slab.len >= config.max_connections {
             Counters::add(&counters.refused);
-            let _ = stream.write(&refusal(503));
+            let _ = stream.write(refusal(503).rest(0));
             let _ = stream.shutdown(Shutdown::Write);
             continue; // dropped: closed
         }
@@ -272,7 +281,7 @@ fn accept_all(
         let connection = Connection {
             stream,
             session: Session::default(),
-            out: Vec::new(),
+            out: Answer::default(),
             written: 0,
             close_after: false,
             draining: false,
