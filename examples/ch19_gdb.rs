@@ -121,9 +121,11 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Some(a) => {
+            // Name the argument that is wrong: the extra one after a valid `--deadlock`.
+            let wrong = if a == "--deadlock" { &args[1] } else { a };
             eprintln!(
                 "error: unexpected argument `{}` (try --help)",
-                a.to_string_lossy()
+                wrong.to_string_lossy()
             );
             return ExitCode::from(2);
         }
@@ -142,8 +144,12 @@ fn main() -> ExitCode {
         .read_line(&mut line)
         .expect("reads its first line");
     // The threads may not have reached their second lock yet: look again, a few times.
+    // Stuck means still there: the same two threads in the same functions on two looks
+    // 100 ms apart.
     let mut waiting = Vec::new();
+    let mut stuck = false;
     for _ in 0..20 {
+        let before = std::mem::take(&mut waiting);
         match all_stacks(child.0.id()) {
             Err(why) => {
                 println!("{why}; nothing to inspect");
@@ -151,7 +157,8 @@ fn main() -> ExitCode {
             }
             Ok(stacks) => waiting = waiting_on_locks(&stacks),
         }
-        if waiting.len() == 2 {
+        if waiting.len() == 2 && waiting == before {
+            stuck = true;
             break;
         }
         thread::sleep(Duration::from_millis(100));
@@ -159,7 +166,11 @@ fn main() -> ExitCode {
     for (name, function) in &waiting {
         println!("thread \"{name}\" is blocked on a Mutex in {function}");
     }
-    println!("{} threads waiting on a lock: deadlock", waiting.len());
+    if stuck {
+        println!("{} threads waiting on a lock: deadlock", waiting.len());
+    } else {
+        println!("no deadlock found ({} threads waiting)", waiting.len());
+    }
     // ANCHOR_END: main
     ExitCode::SUCCESS
 }
