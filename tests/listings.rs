@@ -109,7 +109,15 @@ mod support {
             .join("loom");
         let result = bookkit::run::run(
             std::process::Command::new(cargo)
-                .args(["test", "--quiet", "--package", "loom-models", "--no-run", "--test", model])
+                .args([
+                    "test",
+                    "--quiet",
+                    "--package",
+                    "loom-models",
+                    "--no-run",
+                    "--test",
+                    model,
+                ])
                 .current_dir(root)
                 .env("RUSTFLAGS", "--cfg loom")
                 .env("CARGO_TARGET_DIR", target),

@@ -423,7 +423,11 @@ fn included_blocks(page: &Page, folder: &str) -> Vec<(usize, String)> {
         .into_iter()
         .filter(|block| block.language() == Some("rust"))
         .filter_map(|block| {
-            let stem = directive.captures(block.content.trim())?.get(1)?.as_str().to_owned();
+            let stem = directive
+                .captures(block.content.trim())?
+                .get(1)?
+                .as_str()
+                .to_owned();
             Some((block.open_line, stem))
         })
         .collect()
@@ -565,9 +569,7 @@ fn parse_command(line: &str) -> Result<Command, String> {
         ["cargo", "run", "--release", "--example", name, rest @ ..] => {
             Ok(example_command(name, rest, false))
         }
-        ["cargo", "run", "--release", "-p", name, rest @ ..]
-            if matches!(rest, [] | ["--", ..]) =>
-        {
+        ["cargo", "run", "--release", "-p", name, rest @ ..] if matches!(rest, [] | ["--", ..]) => {
             Ok(example_command(name, rest, true))
         }
         ["cargo", "check", "--quiet", "--example", name, "--features", feature]
@@ -813,15 +815,19 @@ mod tests {
     fn included_files_are_found_by_folder() {
         let page = Page {
             path: "src/ch17-x.md".into(),
-            text: "```rust\n{{#include ../loom-models/tests/ch17_primitives.rs:spin_lock}}\n```\n\n\
+            text:
+                "```rust\n{{#include ../loom-models/tests/ch17_primitives.rs:spin_lock}}\n```\n\n\
                    ```rust\n{{#include ../ch15-primes/src/lib.rs}}\n```\n"
-                .into(),
+                    .into(),
         };
         assert_eq!(
             included_blocks(&page, "loom-models/tests"),
             vec![(1, "ch17_primitives".to_owned())]
         );
-        assert_eq!(included_blocks(&page, "ch15-primes/src"), vec![(5, "lib".to_owned())]);
+        assert_eq!(
+            included_blocks(&page, "ch15-primes/src"),
+            vec![(5, "lib".to_owned())]
+        );
     }
 
     #[test]
