@@ -34,10 +34,6 @@ fn main() -> ExitCode {
     for watched in ["src", "examples", "book.toml", "Cargo.toml"] {
         println!("cargo:rerun-if-changed={watched}");
     }
-    // The programs that are packages of their own (`chNN-slug/src/main.rs`).
-    for package in bookkit::run::package_programs(root).unwrap_or_default() {
-        println!("cargo:rerun-if-changed={package}/src");
-    }
 
     let pages = match bookkit::pages::pages(root) {
         Ok(pages) => pages,
@@ -71,6 +67,11 @@ fn main() -> ExitCode {
         });
         Vec::new()
     });
+    // A program that is a package of its own (`chNN-slug/src/main.rs`) is watched like the
+    // examples.
+    for package in &packages {
+        println!("cargo:rerun-if-changed={package}/src");
+    }
     let mut command_line = String::new();
     let mut listings = String::new();
     let mut compile_fail = String::new();

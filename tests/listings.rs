@@ -103,24 +103,9 @@ mod support {
     #[allow(dead_code)]
     pub fn loom_listing(place: &str, model: &str) {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let target = bookkit::run::target_dir()
-            .unwrap_or_else(|e| panic!("{place}: {e}"))
-            .join("loom");
+        let mut cargo = bookkit::run::loom_cargo(root).unwrap_or_else(|e| panic!("{place}: {e}"));
         let result = bookkit::run::run(
-            std::process::Command::new(cargo)
-                .args([
-                    "test",
-                    "--quiet",
-                    "--package",
-                    "loom-models",
-                    "--no-run",
-                    "--test",
-                    model,
-                ])
-                .current_dir(root)
-                .env("RUSTFLAGS", "--cfg loom")
-                .env("CARGO_TARGET_DIR", target),
+            cargo.args(["--no-run", "--test", model]),
             bookkit::blocks::BUILD_LIMIT,
         )
         .unwrap_or_else(|e| panic!("{place}: cannot run cargo: {e}"));

@@ -4,30 +4,17 @@
 //! target folder of their own (`TARGET/loom`): the book's other code is never rebuilt for
 //! them, and its build folder never holds a second copy of a crate.
 
-use std::process::Command;
 use std::time::Duration;
 
-use bookkit::run::{run, target_dir};
+use bookkit::run::{loom_cargo, run};
 
 /// The first run compiles loom and its dependencies.
 const LIMIT: Duration = Duration::from_secs(15 * 60);
 
 #[test]
 fn loom_models() {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let result = run(
-        Command::new(cargo)
-            .args(["test", "--quiet", "--package", "loom-models"])
-            .current_dir(root)
-            .env("RUSTFLAGS", "--cfg loom")
-            .env(
-                "CARGO_TARGET_DIR",
-                target_dir().expect("target folder").join("loom"),
-            ),
-        LIMIT,
-    )
-    .expect("runs cargo");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let result = run(&mut loom_cargo(root).expect("target folder"), LIMIT).expect("runs cargo");
     assert!(
         result.code == Some(0) && passed(&result.stdout) > 0,
         "the loom models failed:\n{}",

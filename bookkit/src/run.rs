@@ -312,6 +312,21 @@ pub fn target_dir() -> io::Result<std::path::PathBuf> {
         .ok_or_else(|| io::Error::other("test binary outside TARGET/<profile>/deps"))
 }
 
+/// `cargo test --quiet --package loom-models` as the loom models are built and run: with
+/// `--cfg loom`, which changes how every crate of a build is compiled, in a target folder of
+/// their own (`TARGET/loom`), so the book's other code is never rebuilt for them. Callers add
+/// their own arguments (`--no-run`, `--test MODEL`).
+pub fn loom_cargo(root: &std::path::Path) -> io::Result<Command> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .args(["test", "--quiet", "--package", "loom-models"])
+        .current_dir(root)
+        .env("RUSTFLAGS", "--cfg loom")
+        .env("CARGO_TARGET_DIR", target_dir()?.join("loom"));
+    Ok(command)
+}
+
 /// A new empty folder under the system's temporary folder, for one test's files.
 pub fn scratch_dir(purpose: &str) -> io::Result<std::path::PathBuf> {
     use std::sync::atomic::{AtomicUsize, Ordering};
