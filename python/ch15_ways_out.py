@@ -57,6 +57,13 @@ def on_pool(make_pool, jobs: list[tuple[int, int]]) -> int:
     """Counts the primes of every job on a fresh pool; starting the pool is timed too."""
     with make_pool() as pool:
         return sum(pool.map(count_primes, *zip(*jobs)))
+
+
+def empty_pool(make_pool) -> int:
+    """A fresh pool, started, given two jobs that check nothing, and shut down: what a
+    pool costs beyond the count."""
+    with make_pool() as pool:
+        return sum(pool.map(count_primes, [10**13, 10**13], [0, 0]))
 # ANCHOR_END: pools
 
 
@@ -85,8 +92,12 @@ def main() -> None:
                      lambda: concurrent.futures.InterpreterPoolExecutor(max_workers=2)))
     print(f"pure-Python prime count, {chunk * 20} integers from 10**13 in 20 chunks, "
           f"best of {args.rounds}, the ways in turn:")
-    # Every round runs every way once, so that a change in the machine's load hits them all.
-    best = {label: math.inf for label, _ in ways}
+    print(f"{'':26}{'best':>7}{'slowest':>11}")
+    # Every round runs every way once, so that a change in the machine's load hits them all;
+    # the last way is the process pool again, with nothing to count.
+    process_pool = ways[2][1]
+    ways.append(("2 processes, no work", process_pool))
+    times = {label: [] for label, _ in ways}
     primes, failed = {}, {}
     for _ in range(args.rounds):
         for label, make_pool in ways:
@@ -94,17 +105,24 @@ def main() -> None:
                 continue
             start = time.perf_counter()
             try:
-                primes[label] = on_pool(make_pool, jobs)
+                if label.endswith("no work"):
+                    primes[label] = empty_pool(make_pool)
+                else:
+                    primes[label] = on_pool(make_pool, jobs)
             except Exception as error:  # a way this Python has but cannot run this program in
                 failed[label] = f"{type(error).__name__}: {error}"
                 continue
-            best[label] = min(best[label], time.perf_counter() - start)
-    one = best["1 thread"]
+            times[label].append(time.perf_counter() - start)
+    one = min(times["1 thread"])
     for label, _ in ways:
         if label in failed:
             print(f"  {label:24}failed: {failed[label]}")
+        elif label.endswith("no work"):
+            print(f"  {label:24}{min(times[label]):7.3f} s  {max(times[label]):7.3f} s  "
+                  f"(pool start-up and shutdown)")
         else:
-            print(f"  {label:24}{best[label]:7.3f} s  {one / best[label]:5.2f}x  "
+            best = min(times[label])
+            print(f"  {label:24}{best:7.3f} s  {max(times[label]):7.3f} s  {one / best:5.2f}x  "
                   f"({primes[label]} primes)")
     if not getattr(sys, "_is_gil_enabled", lambda: True)():
         print("the GIL is disabled: the 2 threads above ran without one")
