@@ -10,7 +10,8 @@ const USAGE: &str = "\
 usage: ch19_ex_bucket
 
 Eight calls go through a token bucket (burst 5, one token every 200 ms) on a runtime whose
-clock starts paused; prints when each got through, in ms on tokio's clock.
+clock starts paused; prints when each got through, in ms on tokio's clock. Then the same
+bucket with its refill read from std::time::Instant, the real clock, on the same runtime.
 ";
 
 // ANCHOR: bucket
@@ -48,6 +49,45 @@ impl Bucket {
 }
 // ANCHOR_END: bucket
 
+// ANCHOR: std_bucket
+/// The same bucket with its refill read from `std::time::Instant`, the real clock, while
+/// its waits are still tokio's sleeps; counts the sleeps.
+pub struct StdBucket {
+    tokens: f64,
+    burst: f64,
+    every: Duration,
+    last: std::time::Instant,
+    pub sleeps: u64,
+}
+
+impl StdBucket {
+    pub fn new(burst: u32, every: Duration) -> StdBucket {
+        StdBucket {
+            tokens: f64::from(burst),
+            burst: f64::from(burst),
+            every,
+            last: std::time::Instant::now(),
+            sleeps: 0,
+        }
+    }
+
+    pub async fn take(&mut self) {
+        loop {
+            let now = std::time::Instant::now();
+            let refill = now.duration_since(self.last).as_secs_f64() / self.every.as_secs_f64();
+            self.tokens = (self.tokens + refill).min(self.burst);
+            self.last = now;
+            if self.tokens >= 1.0 {
+                self.tokens -= 1.0;
+                return;
+            }
+            self.sleeps += 1;
+            time::sleep(self.every.mul_f64(1.0 - self.tokens)).await;
+        }
+    }
+}
+// ANCHOR_END: std_bucket
+
 fn main() -> ExitCode {
     if let Err(status) = no_arguments(USAGE) {
         return status;
@@ -72,6 +112,26 @@ fn main() -> ExitCode {
     let expected = [0, 0, 0, 0, 0, 200, 400, 600];
     println!("as designed: {}", times == expected);
     // ANCHOR_END: check
+
+    // The wrong clock: the refill follows real time, the sleeps tokio's paused clock.
+    let real = std::time::Instant::now();
+    let (hours, sleeps) = runtime.block_on(async {
+        let start = Instant::now();
+        let mut bucket = StdBucket::new(5, Duration::from_millis(200));
+        let mut hours = Vec::new();
+        for _ in 0..8 {
+            bucket.take().await;
+            hours.push(format!("{:.1}", start.elapsed().as_secs_f64() / 3600.0));
+        }
+        (hours, bucket.sleeps)
+    });
+    println!(
+        "refill from std::time::Instant: calls got through at [{}] hours on tokio's clock, \
+         after {:.1}k tokio sleeps and {:.2} s of real time",
+        hours.join(", "),
+        sleeps as f64 / 1e3,
+        real.elapsed().as_secs_f64()
+    );
     ExitCode::SUCCESS
 }
 

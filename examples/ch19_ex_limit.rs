@@ -74,8 +74,9 @@ fn hunt(acquire: fn(&Limit) -> bool) -> Option<usize> {
     let run = Arc::new(StdAtomicUsize::new(0));
     let first = Arc::new(StdAtomicUsize::new(0));
     let (r, f) = (Arc::clone(&run), Arc::clone(&first));
-    let mut config = Config::new();
-    config.silence_warnings = true; // shuttle's atomics are sequentially consistent only
+    // Every ordering here is SeqCst. shuttle treats any other as SeqCst and says so once on
+    // standard error; a reader who tries Relaxed can set `config.silence_warnings = true`.
+    let config = Config::new();
     Runner::new(RandomScheduler::new_from_seed(1, SCHEDULES), config).run(move || {
         let this = r.fetch_add(1, Ordering::Relaxed) + 1;
         if f.load(Ordering::Relaxed) == 0 && three_callers(acquire) > 2 {

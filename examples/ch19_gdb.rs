@@ -1,11 +1,11 @@
 //! A program that deadlocks, and gdb attached to it from outside: the stacks of all its
 //! threads, and the two threads that wait on each other's lock found in them.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, ExitCode, Stdio};
-use std::sync::{Arc, Barrier, Mutex};
+use std::sync::{mpsc, Arc, Barrier, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const USAGE: &str = "\
 usage: ch19_gdb [--deadlock]
@@ -15,6 +15,9 @@ orders and deadlock; attaches gdb to it, prints the threads found waiting for a 
 the function each waits in, then kills it. With --deadlock, only deadlocks (for 30 s at
 most, then exits).
 ";
+
+/// How long gdb may take, all its runs together, before the program gives up on it.
+const GDB_LIMIT: Duration = Duration::from_secs(20);
 
 // ANCHOR: deadlock
 /// Moves `amount` from one account to the other, locking the source first.
@@ -54,23 +57,48 @@ impl Drop for KillOnDrop {
     }
 }
 
-/// gdb's `thread apply all bt` on the process `pid`; `Err` says why there is none.
-fn all_stacks(pid: u32) -> Result<String, String> {
-    let out = Command::new("gdb")
+/// gdb's `thread apply all bt` on the process `pid`, waiting for gdb until `limit` at most
+/// (a gdb stuck attaching or loading symbols is killed); `Err` says why there is none.
+fn all_stacks(pid: u32, limit: Duration) -> Result<String, String> {
+    let mut gdb = Command::new("gdb")
+        .args(["-batch", "-nx", "-p", &pid.to_string()])
+        // Never fetch symbols over the network: that is where gdb waits longest.
         .args([
-            "-batch",
-            "-nx",
-            "-p",
-            &pid.to_string(),
+            "-ex",
+            "set debuginfod enabled off",
             "-ex",
             "thread apply all bt",
         ])
         .stdin(Stdio::null())
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(|e| format!("gdb could not be run ({e})"))?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    // Two threads read gdb's two pipes to their end, which comes when gdb exits; the
+    // channel's `recv_timeout` is the bound on that wait.
+    let (mut out, mut err) = (gdb.stdout.take().unwrap(), gdb.stderr.take().unwrap());
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let errors = thread::spawn(move || {
+            let mut text = String::new();
+            let _ = err.read_to_string(&mut text);
+            text
+        });
+        let mut text = Vec::new();
+        let _ = out.read_to_end(&mut text);
+        let _ = tx.send((text, errors.join().unwrap_or_default()));
+    });
+    let answer = rx.recv_timeout(limit);
+    let _ = gdb.kill(); // only if it is still running: then it is stuck
+    let _ = gdb.wait();
+    let Ok((out, why)) = answer else {
+        return Err(format!(
+            "gdb did not answer within the {} s it is given in all",
+            GDB_LIMIT.as_secs()
+        ));
+    };
+    let text = String::from_utf8_lossy(&out).into_owned();
     if !text.contains("Thread ") {
-        let why = String::from_utf8_lossy(&out.stderr);
         let line = why
             .lines()
             .find(|l| l.contains("ptrace"))
@@ -146,11 +174,15 @@ fn main() -> ExitCode {
     // The threads may not have reached their second lock yet: look again, a few times.
     // Stuck means still there: the same two threads in the same functions on two looks
     // 100 ms apart.
+    let deadline = Instant::now() + GDB_LIMIT;
     let mut waiting = Vec::new();
     let mut stuck = false;
     for _ in 0..20 {
         let before = std::mem::take(&mut waiting);
-        match all_stacks(child.0.id()) {
+        match all_stacks(
+            child.0.id(),
+            deadline.saturating_duration_since(Instant::now()),
+        ) {
             Err(why) => {
                 println!("{why}; nothing to inspect");
                 return ExitCode::SUCCESS;

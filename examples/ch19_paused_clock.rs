@@ -15,7 +15,8 @@ usage: ch19_paused_clock
 
 Runs a retry policy (4 attempts, waits of 100, 200 and 400 ms) and a 250 ms timeout on a
 runtime whose clock starts paused, printing when each attempt happened on that clock and
-how much real time passed. Then reads from a real socket under the paused clock.
+how much real time passed. Then reads from a real socket under the paused clock, with
+tokio's socket and with std's inside spawn_blocking.
 ";
 
 // ANCHOR: retry
@@ -108,9 +109,9 @@ fn main() -> ExitCode {
         began.elapsed()
     });
     println!(
-        "tokio's clock moved {} ms; real time passed: {:.4} s",
+        "tokio's clock moved {} ms; real time passed: {:.1} µs",
         moved.as_millis(),
-        real.elapsed().as_secs_f64()
+        real.elapsed().as_secs_f64() * 1e6
     );
     // ANCHOR_END: main
 
@@ -120,11 +121,18 @@ fn main() -> ExitCode {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a local port");
     let addr = listener.local_addr().expect("its address");
     let server = std::thread::spawn(move || {
-        if let Ok((mut conn, _)) = listener.accept() {
-            std::thread::sleep(Duration::from_millis(50)); // the server's work
-            let _ = conn.write_all(b"pong");
-            let _ = conn.read(&mut [0; 1]); // until the client hangs up
-        }
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                // A thread per connection (two of them), each answering after 50 ms.
+                if let Ok((mut conn, _)) = listener.accept() {
+                    s.spawn(move || {
+                        std::thread::sleep(Duration::from_millis(50)); // the server's work
+                        let _ = conn.write_all(b"pong");
+                        let _ = conn.read(&mut [0; 1]); // until the client hangs up
+                    });
+                }
+            }
+        })
     });
     let real = std::time::Instant::now();
     runtime.block_on(async {
@@ -135,18 +143,43 @@ fn main() -> ExitCode {
         let mut answer = [0; 4];
         let read = time::timeout(Duration::from_secs(5), stream.read_exact(&mut answer)).await;
         println!(
-            "real socket, 5 s timeout: {} at {} ms on tokio's clock, after {:.4} s of real time",
+            "real socket, 5 s timeout: {} at {} ms on tokio's clock, after {:.1} µs of real time",
             if read.is_err() {
                 "timed out"
             } else {
                 "answered"
             },
             start.elapsed().as_millis(),
-            real.elapsed().as_secs_f64()
+            real.elapsed().as_secs_f64() * 1e6
+        );
+    });
+    // ANCHOR_END: caveat
+
+    // ANCHOR: blocking
+    // The way out tokio documents: while a `spawn_blocking` task runs, the paused clock does
+    // not auto-advance, so a read done there is waited for, and the timeout does not fire.
+    let real = std::time::Instant::now();
+    runtime.block_on(async {
+        let start = Instant::now();
+        let read = tokio::task::spawn_blocking(move || {
+            let mut stream = std::net::TcpStream::connect(addr)?;
+            stream.read_exact(&mut [0; 4])
+        });
+        let read = time::timeout(Duration::from_secs(5), read).await;
+        println!(
+            "std socket in spawn_blocking, 5 s timeout: {} at {} ms on tokio's clock, after \
+             {:.1} ms of real time",
+            match read {
+                Ok(Ok(Ok(()))) => "answered",
+                Ok(_) => "failed",
+                Err(_) => "timed out",
+            },
+            start.elapsed().as_millis(),
+            real.elapsed().as_secs_f64() * 1e3
         );
     });
     server.join().expect("the server thread");
-    // ANCHOR_END: caveat
+    // ANCHOR_END: blocking
     ExitCode::SUCCESS
 }
 

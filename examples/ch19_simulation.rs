@@ -25,10 +25,11 @@ const AMOUNT: u64 = 10;
 // ANCHOR: server
 /// Applies `deposit ID AMOUNT` and answers `ok ID BALANCE`; answers `balance` with the
 /// balance. With `remember_ids`, a deposit whose id it has applied before is answered
-/// again but not applied again.
+/// again but not applied again. A request it cannot parse is ignored, like one it does not
+/// know: anyone can send a datagram, and one bad one must not stop the server.
 async fn server(remember_ids: bool) -> turmoil::Result {
     let socket = UdpSocket::bind(("0.0.0.0", PORT)).await?;
-    let mut balance = 0;
+    let mut balance: u64 = 0;
     let mut applied: HashMap<u64, u64> = HashMap::new();
     let mut buf = [0; 64];
     loop {
@@ -37,14 +38,19 @@ async fn server(remember_ids: bool) -> turmoil::Result {
         let words: Vec<&str> = request.split(' ').collect();
         let reply = match words[..] {
             ["deposit", id, amount] => {
-                let (id, amount): (u64, u64) = (id.parse()?, amount.parse()?);
-                if !remember_ids {
-                    balance += amount;
-                } else if let std::collections::hash_map::Entry::Vacant(e) = applied.entry(id) {
-                    e.insert(amount);
-                    balance += amount;
+                let (Ok(id), Ok(amount)) = (id.parse::<u64>(), amount.parse::<u64>()) else {
+                    continue; // malformed: ignored
+                };
+                let repeat = remember_ids && applied.contains_key(&id);
+                match balance.checked_add(amount) {
+                    _ if repeat => format!("ok {id} {balance}"),
+                    Some(new) => {
+                        balance = new;
+                        applied.insert(id, amount);
+                        format!("ok {id} {balance}")
+                    }
+                    None => format!("err {id} overflow"),
                 }
-                format!("ok {id} {balance}")
             }
             ["balance"] => format!("balance {balance}"),
             _ => continue,

@@ -1,6 +1,7 @@
 """The periodic job of ch19_scheduling with the standard library's `sched`: a job every
 100 ms for 1 s whose third run takes 250 ms, rescheduled two ways. `enterabs` at fixed
-deadlines catches up like tokio's Burst; `enter` after each run drifts like Delay. Real
+deadlines catches up like tokio's Burst; `enter` after each run adds the job's length to
+every period (unlike tokio's Delay, whose period runs from the tick). Real
 time, so the start times carry the machine's jitter."""
 
 import argparse
