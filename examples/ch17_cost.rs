@@ -14,9 +14,10 @@ usage: ch17_cost [SECONDS]
 Times atomic operations, each case 3 runs of SECONDS (default 0.3) per thread:
 fetch_add on one thread's own counter, fetch_add by two threads on one counter, on two
 counters 8 bytes apart (one cache line), 64 bytes apart (adjacent lines) and 128 bytes
-apart; then a Release store and a SeqCst store in a loop. Prints nanoseconds per
-operation (best and slowest run), each against the uncontended fetch_add, and the
-fewest cores busy during a run of each case.
+apart; then a Release store and a SeqCst store in a loop. For the median run of each
+case by processor time per operation, prints the processor nanoseconds per operation (and
+the least and greatest of the runs), that figure against the uncontended fetch_add, the
+wall-clock nanoseconds per operation, and how many cores the threads kept busy.
 ";
 
 const RUNS: usize = 3;
@@ -40,8 +41,9 @@ struct AdjacentLines {
     b: AtomicU64,
 }
 
-/// One counter alone in 128 bytes: Intel's prefetcher fetches cache lines in aligned
-/// pairs, so crossbeam's `CachePadded` uses 128 bytes on x86-64.
+/// One counter alone in 128 bytes: Intel's spatial prefetcher fetches cache lines in
+/// aligned pairs (since Sandy Bridge), so crossbeam's `CachePadded` uses 128 bytes on
+/// x86-64.
 #[repr(C, align(128))]
 struct Padded(AtomicU64);
 // ANCHOR_END: layout
@@ -122,36 +124,62 @@ fn on_cpu() -> Option<Duration> {
     Some(Duration::from_nanos(ns))
 }
 
-/// A case over `RUNS` runs: its operations, the best and slowest nanoseconds per operation (a thread's
-/// time divided by its operations, averaged over the threads), and the lowest number of
-/// cores busy during a run (the threads' processor time over the run's wall time).
-struct Case {
-    ops: u64,
-    best: f64,
-    slowest: f64,
+/// One run of a case, per operation, averaged over its threads: the processor time (a
+/// thread's time on a core divided by its operations; its wall time where the system does
+/// not say), the wall time, and the cores busy (the threads' processor time over the
+/// run's wall time).
+#[derive(Clone, Copy)]
+struct Figures {
+    cpu_ns: f64,
+    wall_ns: f64,
     busy: Option<f64>,
 }
 
+fn figures(parts: &[Part]) -> Figures {
+    let n = parts.len() as f64;
+    let wall = |p: &Part| p.end - p.start;
+    let per_op = |t: Duration, p: &Part| t.as_secs_f64() * 1e9 / p.ops as f64;
+    let first = parts.iter().map(|p| p.start).min().unwrap();
+    let last = parts.iter().map(|p| p.end).max().unwrap();
+    let cpu: Option<Duration> = parts.iter().map(|p| p.on_cpu).sum();
+    Figures {
+        cpu_ns: parts
+            .iter()
+            .map(|p| per_op(p.on_cpu.unwrap_or(wall(p)), p))
+            .sum::<f64>()
+            / n,
+        wall_ns: parts.iter().map(|p| per_op(wall(p), p)).sum::<f64>() / n,
+        busy: cpu.map(|cpu| cpu.as_secs_f64() / (last - first).as_secs_f64()),
+    }
+}
+
+/// A case over `RUNS` runs: its operations, the median run by processor time per
+/// operation (all its figures from that one run, the cores busy included), and the least
+/// and greatest processor time of the runs, to show their spread. The median, not the
+/// least: on a shared line, a run in which the threads overlapped less costs less, so the
+/// least would pick the run that shows contention least.
+struct Case {
+    ops: u64,
+    median: Figures,
+    least_cpu_ns: f64,
+    most_cpu_ns: f64,
+}
+
 fn measure(steps: &[Step], budget: Duration) -> Result<Case, String> {
-    let mut case = Case {
-        ops: 0,
-        best: f64::INFINITY,
-        slowest: 0.0,
-        busy: Some(f64::INFINITY),
-    };
+    let mut runs = Vec::with_capacity(RUNS);
+    let mut ops = 0;
     for _ in 0..RUNS {
         let parts = run_once(steps, budget)?;
-        case.ops += parts.iter().map(|p| p.ops).sum::<u64>();
-        let per_op = |p: &Part| (p.end - p.start).as_secs_f64() * 1e9 / p.ops as f64;
-        let ns = parts.iter().map(per_op).sum::<f64>() / parts.len() as f64;
-        (case.best, case.slowest) = (case.best.min(ns), case.slowest.max(ns));
-        let first = parts.iter().map(|p| p.start).min().unwrap();
-        let last = parts.iter().map(|p| p.end).max().unwrap();
-        let cpu: Option<Duration> = parts.iter().map(|p| p.on_cpu).sum();
-        let busy = cpu.map(|cpu| cpu.as_secs_f64() / (last - first).as_secs_f64());
-        case.busy = case.busy.zip(busy).map(|(a, b)| a.min(b));
+        ops += parts.iter().map(|p| p.ops).sum::<u64>();
+        runs.push(figures(&parts));
     }
-    Ok(case)
+    runs.sort_by(|a, b| a.cpu_ns.total_cmp(&b.cpu_ns));
+    Ok(Case {
+        ops,
+        median: runs[runs.len() / 2],
+        least_cpu_ns: runs[0].cpu_ns,
+        most_cpu_ns: runs[runs.len() - 1].cpu_ns,
+    })
 }
 // ANCHOR_END: timing
 
@@ -240,10 +268,12 @@ fn main() -> ExitCode {
     // ANCHOR_END: cases
 
     println!(
-        "{RUNS} runs of {:.2} s per case; nanoseconds per operation, best (slowest) run,",
+        "{RUNS} runs of {:.2} s per case; per operation, in the median run by processor time:",
         budget.as_secs_f64()
     );
-    println!("against the first line, and the fewest cores busy during a run:");
+    println!(
+        "processor ns (least-greatest of the runs), against the first line, wall-clock ns, cores busy"
+    );
     let mut base = None;
     let mut made = Vec::new();
     for (name, steps) in &cases {
@@ -255,14 +285,19 @@ fn main() -> ExitCode {
             }
         };
         made.push(case.ops);
-        let base = *base.get_or_insert(case.best);
-        let busy = case
+        let median = case.median;
+        let base = *base.get_or_insert(median.cpu_ns);
+        let busy = median
             .busy
             .map_or("unknown".to_string(), |busy| format!("{busy:.2}"));
         println!(
-            "  {name:<46} {:>16} ns {:>6.2}x  {busy} of {}",
-            format!("{:.2} ({:.2})", case.best, case.slowest),
-            case.best / base,
+            "  {name:<46} {:>19} {:>6.2}x {:>6.2} ns  {busy} of {}",
+            format!(
+                "{:.2} ({:.2}-{:.2})",
+                median.cpu_ns, case.least_cpu_ns, case.most_cpu_ns
+            ),
+            median.cpu_ns / base,
+            median.wall_ns,
             steps.len()
         );
     }

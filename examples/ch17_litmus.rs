@@ -20,8 +20,10 @@ for that ordering appears.
 const TRIALS: u64 = 200_000;
 
 // ANCHOR: cells
-/// The two shared variables, each on a cache line of its own. In round `r` a thread
-/// stores `r`; a load that returns less than `r` saw the value from before the round.
+/// The two shared variables and the handshake counter, each on a cache line of its own,
+/// so that the handshake's traffic does not slow the test's accesses. In round `r` a
+/// thread stores `r`; a load that returns less than `r` saw the value from before the
+/// round.
 #[repr(align(64))]
 struct Padded(AtomicU64);
 
@@ -33,16 +35,27 @@ struct Cells {
 }
 
 impl Cells {
-    /// Waits, spinning, until both threads have arrived at the start of round `round`
-    /// (counted from 1), so that the two start each round within a few hundred
-    /// nanoseconds of each other.
+    /// Waits until both threads have arrived at the start of round `round` (counted
+    /// from 1). It spins, so that the two start each round within a few hundred
+    /// nanoseconds of each other; after `SPINS` turns it yields its core instead, so
+    /// that a thread whose partner lost its core to another program does not burn the
+    /// rest of its time slice waiting.
     fn start_round(&self, round: u64) {
         self.arrived.0.fetch_add(1, Ordering::AcqRel);
+        let mut spins = 0;
         while self.arrived.0.load(Ordering::Acquire) < 2 * round {
-            std::hint::spin_loop();
+            if spins < SPINS {
+                std::hint::spin_loop();
+                spins += 1;
+            } else {
+                thread::yield_now();
+            }
         }
     }
 }
+
+/// Turns of the spin in `start_round` before a waiting thread yields its core.
+const SPINS: u32 = 4_000;
 // ANCHOR_END: cells
 
 // ANCHOR: run

@@ -99,7 +99,7 @@ def main() -> None:
         sb = store_buffering(ROUNDS)
         print(
             f"switch interval {us:.1f} us: store buffering, {ROUNDS} rounds: "
-            f"both old in {sb['both old']}, both new in {100.0 * sb['both new'] / ROUNDS:.3f}%"
+            f"both old in {sb['both old']}, both new in {100.0 * sb['both new'] / ROUNDS:.4f}%"
         )
         lost_adds, lost_appends = lost(THREADS)
         print(

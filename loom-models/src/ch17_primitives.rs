@@ -1,7 +1,8 @@
 //! Chapter 17: three primitives built by hand from atomics and `unsafe`, a spin lock, a
-//! one-shot channel and a minimal `Arc`. Each keeps, as a field, the one ordering that the
-//! models in `tests/ch17_primitives.rs` weaken to show that loom rejects the weaker version;
-//! the ordinary constructors (`new`, `channel`) always use the correct one.
+//! one-shot channel and a minimal `Arc`. Each keeps, as fields, the two orderings of the
+//! edge it depends on, which the models in `tests/ch17_primitives.rs` weaken one at a time
+//! to show that loom rejects each weaker version; the ordinary constructors (`new`,
+//! `channel`) always use the correct ones.
 
 #[cfg(loom)]
 use loom::{
@@ -47,6 +48,8 @@ pub struct SpinLock<T> {
     value: UnsafeCell<T>,
     /// The ordering of the successful `compare_exchange` that takes the lock: `Acquire`.
     acquire: Ordering,
+    /// The ordering of the store that releases it: `Release`.
+    release: Ordering,
 }
 
 // SAFETY: the lock lets one thread at a time reach the value, so sharing a `SpinLock<T>`
@@ -55,7 +58,7 @@ unsafe impl<T: Send> Sync for SpinLock<T> {}
 
 impl<T> SpinLock<T> {
     pub fn new(value: T) -> SpinLock<T> {
-        SpinLock::with_acquire(value, Ordering::Acquire)
+        SpinLock::with_orderings(value, Ordering::Acquire, Ordering::Release)
     }
 
     pub fn lock(&self) -> Guard<'_, T> {
@@ -87,8 +90,9 @@ unsafe impl<T: Sync> Sync for Guard<'_, T> {}
 impl<T> Deref for Guard<'_, T> {
     type Target = T;
     fn deref(&self) -> &T {
-        // SAFETY: this guard's existence means this thread holds the lock, and the
-        // `Acquire` that took it made the previous holder's writes visible.
+        // SAFETY: this guard holds the lock, so no other guard exists; and the previous
+        // holder's `Release` store, read by the `Acquire` that took the lock, makes its
+        // accesses happen before this one.
         self.lock.value.with(|value| unsafe { &*value })
     }
 }
@@ -105,18 +109,20 @@ impl<T> Drop for Guard<'_, T> {
     fn drop(&mut self) {
         // Release: everything this holder wrote happens before the next `Acquire` that
         // reads this `false`.
-        self.lock.locked.store(false, Ordering::Release);
+        self.lock.locked.store(false, self.lock.release);
     }
 }
 // ANCHOR_END: spin_lock
 
 impl<T> SpinLock<T> {
-    /// The model's way in: a lock whose `compare_exchange` uses `acquire` instead.
-    pub fn with_acquire(value: T, acquire: Ordering) -> SpinLock<T> {
+    /// The model's way in: a lock that is taken with `acquire` and released with
+    /// `release` instead.
+    pub fn with_orderings(value: T, acquire: Ordering, release: Ordering) -> SpinLock<T> {
         SpinLock {
             locked: AtomicBool::new(false),
             value: UnsafeCell::new(value),
             acquire,
+            release,
         }
     }
 }
@@ -132,6 +138,8 @@ struct Channel<T> {
     state: AtomicU8,
     /// The ordering of the store that marks the value ready: `Release`.
     publish: Ordering,
+    /// The ordering of the receiver's `compare_exchange` that takes it: `Acquire`.
+    receive: Ordering,
 }
 
 // SAFETY: the state hands the value from the sender's thread to the receiver's, once.
@@ -146,7 +154,7 @@ pub struct Receiver<T> {
 }
 
 pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
-    channel_with_publish(Ordering::Release)
+    channel_with_orderings(Ordering::Release, Ordering::Acquire)
 }
 
 impl<T> Sender<T> {
@@ -167,10 +175,12 @@ impl<T> Receiver<T> {
         // Acquire pairs with the sender's Release: seeing READY means seeing the value.
         self.channel
             .state
-            .compare_exchange(READY, TAKEN, Ordering::Acquire, Ordering::Relaxed)
+            .compare_exchange(READY, TAKEN, self.channel.receive, Ordering::Relaxed)
             .ok()?;
-        // SAFETY: READY means the value was written and the sender is gone; TAKEN, now
-        // stored, means nothing reads it again, not even `Drop`.
+        // SAFETY: this `Acquire` read READY, which the sender stored with `Release` after
+        // writing the value, so the write happens before this read, and the sender is
+        // done with the slot; TAKEN, now stored, means nothing reads it again, not even
+        // `Drop`.
         Some(
             self.channel
                 .value
@@ -191,12 +201,14 @@ impl<T> Drop for Channel<T> {
 }
 // ANCHOR_END: oneshot
 
-/// The model's way in: a channel whose sender marks the value ready with `publish`.
-pub fn channel_with_publish<T>(publish: Ordering) -> (Sender<T>, Receiver<T>) {
+/// The model's way in: a channel whose sender marks the value ready with `publish`, and
+/// whose receiver takes it with `receive`.
+pub fn channel_with_orderings<T>(publish: Ordering, receive: Ordering) -> (Sender<T>, Receiver<T>) {
     let channel = Arc::new(Channel {
         value: UnsafeCell::new(MaybeUninit::uninit()),
         state: AtomicU8::new(EMPTY),
         publish,
+        receive,
     });
     (
         Sender {
@@ -216,6 +228,8 @@ struct Inner<T> {
     count: AtomicUsize,
     /// The ordering of the `fetch_sub` in `drop`: `Release`.
     release: Ordering,
+    /// The ordering of the fence in the last `drop`: `Acquire`.
+    acquire: Ordering,
     data: T,
 }
 
@@ -226,7 +240,7 @@ unsafe impl<T: Send + Sync> Sync for MiniArc<T> {}
 
 impl<T> MiniArc<T> {
     pub fn new(data: T) -> MiniArc<T> {
-        MiniArc::with_release(data, Ordering::Release)
+        MiniArc::with_orderings(data, Ordering::Release, Ordering::Acquire)
     }
 
     fn inner(&self) -> &Inner<T> {
@@ -258,9 +272,12 @@ impl<T> Drop for MiniArc<T> {
         // Release: this clone's uses of the data happen before the count drops...
         if self.inner().count.fetch_sub(1, self.inner().release) == 1 {
             // ...and Acquire: the thread that frees it sees every other clone's uses.
-            fence(Ordering::Acquire);
+            fence(self.inner().acquire);
             // SAFETY: the count was 1, so this was the last clone; nothing else can reach
-            // the allocation, which `Box::leak` made in `with_release`.
+            // the allocation, which `Box::leak` made in `with_orderings`. Every other
+            // clone's `Release` decrement heads a release sequence that this `fetch_sub`
+            // continues, so the `Acquire` fence after it synchronizes with all of them:
+            // every other clone's uses of the data happen before this free.
             drop(unsafe { Box::from_raw(self.inner.as_ptr()) });
         }
     }
@@ -268,11 +285,13 @@ impl<T> Drop for MiniArc<T> {
 // ANCHOR_END: arc
 
 impl<T> MiniArc<T> {
-    /// The model's way in: an `Arc` whose `drop` counts down with `release`.
-    pub fn with_release(data: T, release: Ordering) -> MiniArc<T> {
+    /// The model's way in: an `Arc` whose `drop` counts down with `release` and whose
+    /// last drop fences with `acquire` (a fence cannot be `Relaxed`: it panics).
+    pub fn with_orderings(data: T, release: Ordering, acquire: Ordering) -> MiniArc<T> {
         let inner = Box::leak(Box::new(Inner {
             count: AtomicUsize::new(1),
             release,
+            acquire,
             data,
         }));
         MiniArc {
