@@ -5,10 +5,10 @@
 mod ch18_common;
 
 use ch18_common::cli::{arguments, refuse};
-use ch18_common::client::{what_came_back, Keeper};
-use ch18_common::server::{Config, Kind};
-use std::io::Write;
-use std::net::{SocketAddr, TcpStream};
+use ch18_common::client::{read_response, what_came_back, Keeper};
+use ch18_common::server::{Config, Counters, Kind, Server};
+use std::io::{BufReader, ErrorKind, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
@@ -17,13 +17,14 @@ use std::time::{Duration, Instant};
 const USAGE: &str = "\
 usage: ch18_bad_input
 
-Sends malformed, oversized, slow and silent requests, and one connection too many, to each
-of the chapter's four servers, while two good clients keep fetching pages, and prints what
-each server answered.
+Sends malformed, oversized, slow and silent requests, a client that pipelines without end,
+one that never reads, and one connection too many, to each of the chapter's four servers,
+while two good clients keep fetching pages, and prints what each server answered.
 ";
 
 // ANCHOR: inputs
-/// The bad inputs: a name and the bytes sent (all at once, on a fresh connection).
+/// The bad inputs: a name and the bytes sent (in one write, on a fresh connection; one
+/// input after another).
 fn inputs() -> Vec<(&'static str, Vec<u8>)> {
     let long_line = format!("GET /{} HTTP/1.1\r\n\r\n", "a".repeat(3000));
     let long_header = format!("GET / HTTP/1.1\r\nX-Filler: {}\r\n\r\n", "b".repeat(10_000));
@@ -80,31 +81,181 @@ fn fresh_client_served(addr: SocketAddr) -> bool {
     matches!(answer, Ok(Some((200, _, _))))
 }
 
-/// Opens `count` silent connections at once, then looks for the first one the server
-/// refused: the one past its limit, counting the two good clients' connections.
-fn over_the_limit(addr: SocketAddr, count: usize) -> std::io::Result<String> {
-    let held = (0..count)
-        .map(|_| TcpStream::connect(addr))
-        .collect::<Result<Vec<_>, _>>()?;
-    for stream in held {
-        // A refusal comes at once; a connection that was let in gets nothing (it sent nothing).
-        stream.set_read_timeout(Some(Duration::from_millis(100)))?;
-        let mut peek = [0u8; 12];
-        if let Ok(12) = stream.peek(&mut peek) {
-            if &peek[9..12] == b"503" {
-                stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-                return Ok(what_came_back(stream));
-            }
+// ANCHOR: greedy
+/// A greedy client, within the rules: it pipelines requests for `window`, 500 to a write,
+/// and reads every answer, as fast as it can. Returns how many it got.
+fn greedy(addr: SocketAddr, window: Duration) -> std::io::Result<u64> {
+    let stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+    stream.set_write_timeout(Some(Duration::from_secs(2)))?;
+    let end = Instant::now() + window;
+    let mut writer = stream.try_clone()?;
+    let writing = thread::spawn(move || {
+        let batch = b"GET / HTTP/1.1\r\n\r\n".repeat(500);
+        while Instant::now() < end && writer.write_all(&batch).is_ok() {}
+    });
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut got = 0;
+    while Instant::now() < end {
+        match read_response(&mut reader) {
+            Ok(Some((200, _, true))) => got += 1,
+            _ => break,
         }
     }
-    Ok(format!("no refusal in {count} connections"))
+    let _ = stream.shutdown(Shutdown::Both); // ends the writer, should it wait in `write`
+    let _ = writing.join();
+    Ok(got)
 }
+
+/// A client that pipelines requests and never reads an answer: how long until the server
+/// lets go of it (its writes then fail), or `None` if it still holds it after `limit`.
+fn never_reads(addr: SocketAddr, limit: Duration) -> std::io::Result<Option<f64>> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_write_timeout(Some(Duration::from_millis(100)))?;
+    let batch = b"GET / HTTP/1.1\r\n\r\n".repeat(500);
+    let began = Instant::now();
+    while began.elapsed() < limit {
+        match stream.write(&batch) {
+            Ok(_) => {}
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(_) => return Ok(Some(began.elapsed().as_secs_f64())), // reset or closed
+        }
+    }
+    Ok(None)
+}
+// ANCHOR_END: greedy
+
+/// Opens `count` silent connections, each once the server has taken the one before (its
+/// counters say so: `accepted`, and `open` up to `seated`, the connections it serves at
+/// once), and returns how many it refused and what the last one got.
+fn over_the_limit(
+    server: &Server,
+    count: usize,
+    seated: usize,
+) -> std::io::Result<(u64, u64, String)> {
+    let counters = &server.counters;
+    let refused_before = Counters::get(&counters.refused);
+    let accepted_before = Counters::get(&counters.accepted);
+    let mut held = Vec::new();
+    for i in 1..=count {
+        held.push(TcpStream::connect(server.addr)?);
+        let taken = || {
+            Counters::get(&counters.accepted) - accepted_before >= i as u64
+                && counters.open.load(Ordering::Relaxed) >= i.min(seated)
+        };
+        let began = Instant::now();
+        while !taken() && began.elapsed() < Duration::from_secs(2) {
+            thread::yield_now();
+        }
+    }
+    let refused = Counters::get(&counters.refused) - refused_before;
+    let last = held.pop().expect("at least one");
+    last.set_read_timeout(Some(Duration::from_secs(10)))?;
+    Ok((count as u64 - refused, refused, what_came_back(last)))
+}
+
+// ANCHOR: together
+/// `count` clients that each send half a request head, all at once and then nothing; once
+/// the server holds them all, a newcomer asks for `/`. Returns what it got and how long
+/// it waited.
+fn silent_together(server: &Server, count: usize) -> std::io::Result<(String, f64)> {
+    let mut held = Vec::new();
+    for _ in 0..count {
+        let mut stream = TcpStream::connect(server.addr)?;
+        stream.write_all(b"GET / HTTP/1.1\r\nHost: loc")?;
+        held.push(stream);
+    }
+    let began = Instant::now();
+    while server.counters.open.load(Ordering::Relaxed) < count
+        && began.elapsed() < Duration::from_secs(2)
+    {
+        thread::yield_now();
+    }
+    let began = Instant::now();
+    let got = match Keeper::connect(server.addr).and_then(|mut k| k.get("/")) {
+        Ok(Some((status, _, _))) => format!("the newcomer got {status}"),
+        Ok(None) => "the newcomer's connection was closed".to_owned(),
+        Err(e) => format!("the newcomer failed: {}", e.kind()),
+    };
+    Ok((got, began.elapsed().as_secs_f64()))
+}
+// ANCHOR_END: together
 
 /// What each server answered to one input, and how long the answer took.
 type Answers = Vec<(Kind, String, f64)>;
 
 struct Outcome {
     answers: Vec<(String, Answers)>,
+}
+
+/// A well-behaved client: one request at a time on a kept-alive connection, until `stop`.
+fn good_client(addr: SocketAddr, stop: &AtomicBool, answered: &AtomicU64, failed: &AtomicU64) {
+    let mut keeper = None;
+    while !stop.load(Ordering::Relaxed) {
+        let k = match keeper.as_mut() {
+            Some(k) => k,
+            None => match Keeper::connect(addr) {
+                Ok(k) => keeper.insert(k),
+                Err(_) => {
+                    failed.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
+            },
+        };
+        match k.get("/") {
+            Ok(Some((200, _, keep))) => {
+                answered.fetch_add(1, Ordering::Relaxed);
+                if !keep {
+                    keeper = None;
+                }
+            }
+            _ => {
+                failed.fetch_add(1, Ordering::Relaxed);
+                keeper = None;
+            }
+        }
+    }
+}
+
+/// Runs the greedy client for a second while good clients count their answers in
+/// `answered`, and says what each side got.
+fn greedy_beside(name: &str, addr: SocketAddr, answered: &AtomicU64) -> std::io::Result<String> {
+    let window = Duration::from_secs(1);
+    let good_before = answered.load(Ordering::Relaxed);
+    let greedy_got = greedy(addr, window)?;
+    let good_meanwhile = answered.load(Ordering::Relaxed) - good_before;
+    Ok(format!(
+        "{name}: a client pipelined for {:.1} s and got {:.1} thousand answers a second; the good clients {:.1} thousand a second meanwhile; both served: {}",
+        window.as_secs_f64(),
+        greedy_got as f64 / window.as_secs_f64() / 1000.0,
+        good_meanwhile as f64 / window.as_secs_f64() / 1000.0,
+        greedy_got > 100 && good_meanwhile > 100,
+    ))
+}
+
+/// The mio loop as it was before it had a turn budget, against the greedy client alone.
+fn mio_without_budget(config: &Config) -> Result<String, Box<dyn std::error::Error>> {
+    let config = Config {
+        turn_budget: usize::MAX,
+        ..config.clone()
+    };
+    let server = Kind::Mio.start(config)?;
+    let (stop, answered, failed) = (AtomicBool::new(false), AtomicU64::new(0), AtomicU64::new(0));
+    let line = thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| good_client(server.addr, &stop, &answered, &failed));
+        }
+        // Let the good clients start before the greedy one does.
+        let began = Instant::now();
+        while answered.load(Ordering::Relaxed) < 100 && began.elapsed() < Duration::from_secs(5) {
+            thread::yield_now();
+        }
+        let line = greedy_beside("mio with no turn budget", server.addr, &answered);
+        stop.store(true, Ordering::Relaxed);
+        line
+    })?;
+    server.stop();
+    Ok(line)
 }
 
 fn try_server(
@@ -119,46 +270,21 @@ fn try_server(
     let (answered, failed) = (AtomicU64::new(0), AtomicU64::new(0));
     let started = Instant::now();
     let mut all_served = true;
-    thread::scope(|s| -> Result<(), Box<dyn std::error::Error>> {
-        for _ in 0..2 {
-            s.spawn(|| {
-                let mut keeper = None;
-                while !stop.load(Ordering::Relaxed) {
-                    let k = match keeper.as_mut() {
-                        Some(k) => k,
-                        None => match Keeper::connect(addr) {
-                            Ok(k) => keeper.insert(k),
-                            Err(_) => {
-                                failed.fetch_add(1, Ordering::Relaxed);
-                                continue;
-                            }
-                        },
-                    };
-                    match k.get("/") {
-                        Ok(Some((200, _, keep))) => {
-                            answered.fetch_add(1, Ordering::Relaxed);
-                            if !keep {
-                                keeper = None;
-                            }
-                        }
-                        _ => {
-                            failed.fetch_add(1, Ordering::Relaxed);
-                            keeper = None;
-                        }
-                    }
-                }
-            });
-        }
-        let mut record = |name: &str, answer: String, seconds: f64| match outcome
+    let mut seconds = 0.0;
+    let mut record = |name: &str, answer: String, seconds: f64| match outcome
+        .answers
+        .iter_mut()
+        .find(|(n, _)| n == name)
+    {
+        Some((_, list)) => list.push((kind, answer, seconds)),
+        None => outcome
             .answers
-            .iter_mut()
-            .find(|(n, _)| n == name)
-        {
-            Some((_, list)) => list.push((kind, answer, seconds)),
-            None => outcome
-                .answers
-                .push((name.to_owned(), vec![(kind, answer, seconds)])),
-        };
+            .push((name.to_owned(), vec![(kind, answer, seconds)])),
+    };
+    thread::scope(|s| -> Result<(), Box<dyn std::error::Error>> {
+        let good: Vec<_> = (0..2)
+            .map(|_| s.spawn(|| good_client(addr, &stop, &answered, &failed)))
+            .collect();
         for (name, bytes) in inputs() {
             let began = Instant::now();
             let mut stream = TcpStream::connect(addr)?;
@@ -176,11 +302,57 @@ fn try_server(
             began.elapsed().as_secs_f64(),
         );
         all_served &= fresh_client_served(addr);
-        let answer = over_the_limit(
-            addr,
-            config.max_connections.max(config.workers + config.queue) + 1,
-        )?;
-        record("one connection over the limit", answer, 0.0);
+        let greedy_line = greedy_beside(kind.name(), addr, &answered)?;
+        all_served &= fresh_client_served(addr);
+        let answer = match never_reads(addr, Duration::from_secs(5))? {
+            Some(after) => ("let go by the server".to_owned(), after),
+            None => ("still held after 5 s".to_owned(), 5.0),
+        };
+        record(
+            "requests without end, answers never read",
+            answer.0,
+            answer.1,
+        );
+        all_served &= fresh_client_served(addr);
+        // The limit test counts exactly, so the good clients stop first and their
+        // connections close: the server then holds none.
+        stop.store(true, Ordering::Relaxed);
+        for client in good {
+            let _ = client.join();
+        }
+        seconds = started.elapsed().as_secs_f64();
+        let began = Instant::now();
+        while server.counters.open.load(Ordering::Relaxed) > 0
+            && began.elapsed() < Duration::from_secs(2)
+        {
+            thread::sleep(Duration::from_millis(1));
+        }
+        // As many silent clients as the pool has workers, all at once.
+        let (got, waited) = silent_together(&server, config.workers)?;
+        record(
+            &format!("{} half requests at once, then a newcomer", config.workers),
+            got,
+            waited,
+        );
+        let began = Instant::now();
+        while server.counters.open.load(Ordering::Relaxed) > 0
+            && began.elapsed() < Duration::from_secs(2)
+        {
+            thread::sleep(Duration::from_millis(1));
+        }
+        let (limit, seated) = match kind {
+            Kind::Pool => (config.workers + config.queue, config.workers),
+            _ => (config.max_connections, config.max_connections),
+        };
+        let (admitted, refused, last) = over_the_limit(&server, limit + 1, seated)?;
+        record(
+            "one silent connection more than the limit",
+            format!(
+                "{} connections: admitted {admitted}, refused {refused}; the last got {last}",
+                limit + 1
+            ),
+            0.0,
+        );
         // The held connections are closed now, but the server learns it a moment later.
         all_served &= (0..50).any(|_| {
             fresh_client_served(addr) || {
@@ -188,10 +360,9 @@ fn try_server(
                 false
             }
         });
-        stop.store(true, Ordering::Relaxed);
+        println!("{greedy_line}");
         Ok(())
     })?;
-    let seconds = started.elapsed().as_secs_f64();
     server.stop();
     // ANCHOR_END: good_clients
     let (ok, bad) = (
@@ -217,9 +388,10 @@ fn main() -> ExitCode {
     }
     let config = Config {
         timeout: Duration::from_millis(500),
-        max_connections: 8,
+        max_connections: 16,
         workers: 8,
         queue: 8,
+        ..Config::default()
     };
     println!(
         "every server: {:.1} s to send a whole request head; at most {} connections (the pool: {} workers and a queue of {})",
@@ -234,6 +406,13 @@ fn main() -> ExitCode {
     for kind in Kind::ALL {
         if let Err(error) = try_server(kind, &config, &mut outcome) {
             eprintln!("error: {}: {error}", kind.name());
+            return ExitCode::FAILURE;
+        }
+    }
+    match mio_without_budget(&config) {
+        Ok(line) => println!("{line}"),
+        Err(error) => {
+            eprintln!("error: mio with no turn budget: {error}");
             return ExitCode::FAILURE;
         }
     }

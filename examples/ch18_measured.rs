@@ -7,10 +7,10 @@ mod ch18_common;
 
 use ch18_common::child::{serve_until_stdin_closes, ChildServer};
 use ch18_common::cli::{arguments, number, options, refuse};
-use ch18_common::load::{percentile, run};
+use ch18_common::load::{percentile, run, Run};
 use ch18_common::server::{Config, Kind};
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const USAGE: &str = "\
 usage: ch18_measured [--seconds S] [--warmup S] [--repeats N] [--connections LIST]
@@ -111,6 +111,46 @@ fn serve(args: &[String]) -> ExitCode {
 }
 
 // ANCHOR: measure
+/// CPU seconds so far: the whole machine's busy, idle and stolen time (the first line of
+/// `/proc/stat`), and this process's own (the load generator's).
+#[derive(Clone, Copy, Default)]
+struct Cpu {
+    busy: f64,
+    idle: f64,
+    steal: f64,
+    generator: f64,
+    server: f64,
+}
+
+fn ticks(line: &str, skip: usize) -> Vec<f64> {
+    let fields = line.split_whitespace().skip(skip);
+    fields.map(|f| f.parse().unwrap_or(0.0) / 100.0).collect() // USER_HZ ticks
+}
+
+fn cpu_now(server: &ChildServer) -> std::io::Result<Cpu> {
+    let stat = std::fs::read_to_string("/proc/stat")?;
+    let t = ticks(stat.lines().next().unwrap_or(""), 1); // user nice system idle iowait irq softirq steal
+    let own = std::fs::read_to_string("/proc/self/stat")?;
+    let own = ticks(own.rsplit_once(')').map_or("", |(_, rest)| rest), 0);
+    let at = |v: &Vec<f64>, i: usize| v.get(i).copied().unwrap_or(0.0);
+    Ok(Cpu {
+        busy: at(&t, 0) + at(&t, 1) + at(&t, 2) + at(&t, 5) + at(&t, 6),
+        idle: at(&t, 3) + at(&t, 4),
+        steal: at(&t, 7),
+        generator: at(&own, 11) + at(&own, 12), // utime, stime
+        server: server.cpu_seconds()?,
+    })
+}
+
+/// One cell of the table: every run of one server at one concurrency, and the CPU time
+/// the machine spent during those runs.
+#[derive(Default)]
+struct Cell {
+    runs: Vec<Run>,
+    cpu: Cpu,
+    wall: f64,
+}
+
 fn measure(plan: &Plan) -> Result<(), Box<dyn std::error::Error>> {
     let runtime = tokio::runtime::Runtime::new()?;
     println!(
@@ -118,59 +158,96 @@ fn measure(plan: &Plan) -> Result<(), Box<dyn std::error::Error>> {
         std::thread::available_parallelism()?
     );
     println!(
-        "each cell: {} run(s) of {:.2} s after a {:.2} s warm-up; thousands of requests per second",
+        "each cell: {} run(s) of {:.2} s after a {:.2} s warm-up, taken in turns with the other servers' cells",
         plan.repeats, plan.seconds, plan.warmup
     );
-    println!("server   conns  req/s  (min-max)        p50 ms  p99 ms   max ms  failed  CPU us/req");
+    let mut servers = Vec::new();
     for name in &plan.servers {
-        let server = match Kind::from_name(name) {
+        servers.push(match Kind::from_name(name) {
             Some(kind) => ChildServer::rust(kind, 60)?,
             None => ChildServer::python()?,
-        };
-        for &connections in &plan.connections {
-            let mut runs = Vec::new();
-            let cpu_before = server.cpu_seconds()?;
-            for _ in 0..plan.repeats {
-                let warmup = Duration::from_secs_f64(plan.warmup);
-                let window = Duration::from_secs_f64(plan.seconds);
-                runs.push(runtime.block_on(run(server.addr, connections, warmup, window)));
+        });
+    }
+    let mut cells: Vec<Vec<Cell>> = servers
+        .iter()
+        .map(|_| plan.connections.iter().map(|_| Cell::default()).collect())
+        .collect();
+    let warmup = Duration::from_secs_f64(plan.warmup);
+    let window = Duration::from_secs_f64(plan.seconds);
+    // Interleaved: a change in the machine's load then falls on every server alike.
+    for _ in 0..plan.repeats {
+        for (server, row) in servers.iter().zip(&mut cells) {
+            for (&connections, cell) in plan.connections.iter().zip(row.iter_mut()) {
+                let (before, began) = (cpu_now(server)?, Instant::now());
+                cell.runs
+                    .push(runtime.block_on(run(server.addr, connections, warmup, window)));
+                let after = cpu_now(server)?;
+                cell.wall += began.elapsed().as_secs_f64();
+                cell.cpu.busy += after.busy - before.busy;
+                cell.cpu.idle += after.idle - before.idle;
+                cell.cpu.steal += after.steal - before.steal;
+                cell.cpu.generator += after.generator - before.generator;
+                cell.cpu.server += after.server - before.server;
             }
-            // The server's own CPU time for each request it answered, warm-ups included: what
-            // a request costs the server, whoever else needs the cores.
-            let cpu = server.cpu_seconds()? - cpu_before;
-            let all: u64 = runs.iter().map(|r| r.all_answered).sum();
-            let cpu_us = cpu * 1e6 / all.max(1) as f64;
-            let mut rates: Vec<f64> = runs.iter().map(|r| r.per_second() / 1000.0).collect();
-            rates.sort_by(f64::total_cmp);
-            let median = |mut v: Vec<f64>| {
-                v.sort_by(f64::total_cmp);
-                v[v.len() / 2]
-            };
-            let p50 = median(
-                runs.iter()
-                    .map(|r| percentile(&r.latencies, 50.0))
-                    .collect(),
-            );
-            let p99 = median(
-                runs.iter()
-                    .map(|r| percentile(&r.latencies, 99.0))
-                    .collect(),
-            );
-            let max = runs
-                .iter()
-                .map(|r| percentile(&r.latencies, 100.0))
-                .fold(0.0, f64::max);
-            let answered: usize = runs.iter().map(|r| r.latencies.len()).sum();
-            let failed: u64 = runs.iter().map(|r| r.failed).sum();
-            let range = format!("({:.1}-{:.1})", rates[0], rates[rates.len() - 1]);
-            println!(
-                "{name:<8} {connections:>5}  {:>6.1} {range:<15} {p50:>7.3} {p99:>7.3} {max:>8.3}  {:>5.1}%  {cpu_us:>5.1}",
-                median(rates.clone()),
-                100.0 * failed as f64 / (answered as u64 + failed).max(1) as f64,
-            );
         }
+    }
+    for server in servers {
         server.stop()?;
     }
+    println!("thousands of requests per second; cores: the average number busy in each part, during the cell's runs");
+    println!("server   conns  req/s  (min-max)        p50 ms  p99 ms   max ms  failed reopened  CPU us/req | cores: server   gen  other  idle  steal");
+    for (name, row) in plan.servers.iter().zip(&cells) {
+        for (&connections, cell) in plan.connections.iter().zip(row) {
+            print_cell(name, connections, cell);
+        }
+    }
     Ok(())
+}
+
+fn print_cell(name: &str, connections: usize, cell: &Cell) {
+    let runs = &cell.runs;
+    // The server's own CPU time for each request it answered, warm-ups included.
+    let all: u64 = runs.iter().map(|r| r.all_answered).sum();
+    let cpu_us = cell.cpu.server * 1e6 / all.max(1) as f64;
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let rates: Vec<f64> = runs.iter().map(|r| r.per_second() / 1000.0).collect();
+    let (low, high) = rates
+        .iter()
+        .fold((f64::MAX, 0.0f64), |(l, h), &r| (l.min(r), h.max(r)));
+    let p50 = median(
+        runs.iter()
+            .map(|r| percentile(&r.latencies, 50.0))
+            .collect(),
+    );
+    let p99 = median(
+        runs.iter()
+            .map(|r| percentile(&r.latencies, 99.0))
+            .collect(),
+    );
+    let max = runs
+        .iter()
+        .map(|r| percentile(&r.latencies, 100.0))
+        .fold(0.0, f64::max);
+    let answered: u64 = runs.iter().map(|r| r.latencies.len() as u64).sum();
+    let failed: u64 = runs.iter().map(|r| r.failed).sum();
+    let reopened: u64 = runs.iter().map(|r| r.reopened).sum();
+    let attempts = (answered + failed).max(1) as f64;
+    let cores = |seconds: f64| seconds / cell.wall;
+    let other = cell.cpu.busy - cell.cpu.server - cell.cpu.generator;
+    println!(
+        "{name:<8} {connections:>5}  {:>6.1} {:<15} {p50:>7.3} {p99:>7.3} {max:>8.3}  {:>5.1}%  {:>6.1}%  {cpu_us:>9.1}  |  {:>12.2} {:>5.2} {:>6.2} {:>5.2} {:>6.2}",
+        median(rates.clone()),
+        format!("({low:.1}-{high:.1})"),
+        100.0 * failed as f64 / attempts,
+        100.0 * reopened as f64 / attempts,
+        cores(cell.cpu.server),
+        cores(cell.cpu.generator),
+        cores(other),
+        cores(cell.cpu.idle),
+        cores(cell.cpu.steal),
+    );
 }
 // ANCHOR_END: measure

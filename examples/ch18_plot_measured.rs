@@ -22,10 +22,10 @@ const CONNECTIONS: [usize; 3] = [10, 100, 1000];
 /// Per server: its colour, thousands of requests per second and CPU microseconds per request
 /// at each of `CONNECTIONS`, as the page's run printed them.
 const SERVERS: [(&str, &str, [f64; 3], [f64; 3]); 4] = [
-    ("threads", "#3366aa", [71.2, 64.2, 64.7], [13.3, 14.7, 16.5]),
-    ("pool", "#c25400", [66.6, 14.4, 6.5], [14.7, 47.3, 94.7]),
-    ("mio", "#2e8b57", [53.9, 58.7, 65.7], [7.8, 7.7, 7.8]),
-    ("tokio", "#8a4fb0", [63.1, 71.8, 64.2], [7.8, 7.0, 8.4]),
+    ("threads", "#3366aa", [89.4, 78.2, 68.5], [11.4, 12.9, 16.4]),
+    ("pool", "#c25400", [73.5, 17.4, 6.0], [12.5, 46.5, 110.1]),
+    ("mio", "#2e8b57", [101.8, 116.7, 116.5], [7.7, 7.4, 7.3]),
+    ("tokio", "#8a4fb0", [139.6, 148.8, 139.8], [7.0, 6.7, 7.3]),
 ];
 
 const WIDTH: f64 = 760.0;
@@ -113,15 +113,15 @@ fn main() -> ExitCode {
         &mut svg,
         10.0,
         "Thousands of requests per second",
-        80.0,
-        20.0,
+        160.0,
+        40.0,
         0,
     );
     panel(
         &mut svg,
         10.0 + PANEL + 20.0,
         "Server CPU microseconds per request",
-        100.0,
+        120.0,
         20.0,
         1,
     );

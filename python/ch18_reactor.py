@@ -45,6 +45,9 @@ def answer(head: bytes) -> tuple[bytes, bool]:
 
 
 # ANCHOR: reactor
+BUDGET = 32  # sends and receives a connection may make in one turn
+
+
 class Connection:
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
@@ -52,6 +55,7 @@ class Connection:
         self.out = bytearray()
         self.close_after = False
         self.deadline = time.monotonic() + TIMEOUT
+        self.interest = selectors.EVENT_READ
 
 
 def serve(listener: socket.socket) -> None:
@@ -59,14 +63,20 @@ def serve(listener: socket.socket) -> None:
     selector.register(listener, selectors.EVENT_READ, None)
     selector.register(sys.stdin, selectors.EVENT_READ, "stop")
     connections: dict[int, Connection] = {}
+    ready: dict[int, Connection] = {}  # used up their turn with work left
 
     def close(conn: Connection) -> None:
         selector.unregister(conn.sock)
         conn.sock.close()
         del connections[id(conn)]
+        ready.pop(id(conn), None)
+
+    def turn(conn: Connection) -> None:
+        if id(conn) in connections and drive(conn, selector, close):
+            ready[id(conn)] = conn
 
     while True:
-        for key, events in selector.select(timeout=1.0):
+        for key, events in selector.select(timeout=0 if ready else 1.0):
             if key.data == "stop":
                 if not sys.stdin.buffer.read1(4096):
                     for conn in list(connections.values()):
@@ -78,56 +88,75 @@ def serve(listener: socket.socket) -> None:
                 except (BlockingIOError, ConnectionAbortedError):
                     continue
                 sock.setblocking(False)
+                # Our answer is one send, but a pipelined client gets several: no Nagle delay.
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 conn = Connection(sock)
                 connections[id(conn)] = conn
                 selector.register(sock, selectors.EVENT_READ, conn)
             else:
-                drive(key.data, events, selector, close)
+                turn(key.data)
+        for conn in list(ready.values()):  # one more turn each, in order
+            ready.pop(id(conn), None)
+            turn(conn)
         now = time.monotonic()
         for conn in [c for c in connections.values() if c.deadline < now]:
             close(conn)
 
 
-def drive(conn: Connection, events: int, selector, close) -> None:
-    if events & selectors.EVENT_READ:
+def drive(conn: Connection, selector, close) -> bool:
+    """Serves one request at a time, reading only when no whole request is waiting and
+    nothing is left to send; returns True if the turn ended with work still to do."""
+    blocked = False
+    for _ in range(BUDGET):
+        if conn.out:
+            try:
+                del conn.out[: conn.sock.send(conn.out)]
+            except (BlockingIOError, InterruptedError):
+                blocked = True
+                break
+            except OSError:
+                close(conn)
+                return False
+            if conn.out:
+                blocked = True
+                break  # a partial write: wait until the socket can take more
+            conn.deadline = time.monotonic() + TIMEOUT  # sent whole: the next wait starts now
+            continue
+        if conn.close_after:
+            close(conn)
+            return False
+        end = conn.received.find(b"\r\n\r\n")
+        if end >= 0:
+            head = bytes(conn.received[:end])
+            del conn.received[: end + 4]
+            reply, keep = answer(head)
+            conn.out += reply
+            conn.close_after = not keep
+            conn.deadline = time.monotonic() + TIMEOUT
+            continue
+        if len(conn.received) > MAX_HEAD:
+            conn.out += response(431, "Request Header Fields Too Large", b"", False)
+            conn.close_after = True
+            continue
         try:
             data = conn.sock.recv(65536)
         except (BlockingIOError, InterruptedError):
-            data = None
-        except OSError:
-            return close(conn)
-        if data == b"":
-            return close(conn)
-        if data:
-            conn.received += data
-    while not conn.close_after:
-        end = conn.received.find(b"\r\n\r\n")
-        if end < 0:
-            if len(conn.received) > MAX_HEAD:
-                conn.out += response(431, "Request Header Fields Too Large", b"", False)
-                conn.close_after = True
+            blocked = True
             break
-        head = bytes(conn.received[:end])
-        del conn.received[: end + 4]
-        reply, keep = answer(head)
-        conn.out += reply
-        conn.close_after = not keep
-        conn.deadline = time.monotonic() + TIMEOUT
-    if conn.out:
-        try:
-            sent = conn.sock.send(conn.out)
-            del conn.out[:sent]
-        except (BlockingIOError, InterruptedError):
-            pass
         except OSError:
-            return close(conn)
-    if conn.out:
-        # A partial write: wait until the socket can take more.
-        selector.modify(conn.sock, selectors.EVENT_READ | selectors.EVENT_WRITE, conn)
-    elif conn.close_after:
-        close(conn)
-    else:
-        selector.modify(conn.sock, selectors.EVENT_READ, conn)
+            close(conn)
+            return False
+        if not data:
+            close(conn)
+            return False
+        conn.received += data
+    # Wait for room to write while output is pending, and only then read again: a client
+    # that never reads its answers fills its own socket, not our memory.
+    interest = selectors.EVENT_WRITE if conn.out else selectors.EVENT_READ
+    if interest != conn.interest:
+        selector.modify(conn.sock, interest, conn)
+        conn.interest = interest
+    return not blocked
 # ANCHOR_END: reactor
 
 

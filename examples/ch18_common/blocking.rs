@@ -94,6 +94,10 @@ fn serve_blocking(
     let mut session = Session::default();
     let mut buf = [0u8; 4096];
     let mut deadline = Instant::now() + config.timeout;
+    // An answer goes out in two writes, head then body. Without `TCP_NODELAY`, Nagle's
+    // algorithm holds a small last piece until the head is acknowledged, and the client
+    // delays that ACK (40 ms on Linux): the write-write-read stall.
+    stream.set_nodelay(true)?;
     loop {
         if let Next::Send { answer, close } = session.next(may_keep()) {
             // A client that reads its answer slowly, or never, has the same timeout for the

@@ -112,6 +112,11 @@ fn request(lines: &[&[u8]]) -> Result<(String, bool), u16> {
             }
         } else if name.eq_ignore_ascii_case("content-length") {
             // We take no bodies: a body we did not read would be parsed as the next request.
+            // Digits only (RFC 9112: `1*DIGIT`): `parse` alone would also take `+0`, which
+            // another parser on the path might read otherwise.
+            if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(400);
+            }
             match value.parse::<u64>() {
                 Ok(0) => {}
                 Ok(_) => return Err(413),

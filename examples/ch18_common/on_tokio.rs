@@ -1,6 +1,7 @@
 // Design (d): the same protocol on tokio. The runtime's reactor does what our mio loop did
 // (readiness, wake-ups, timers); each connection is a task written as straight-line code.
 
+use super::blocking::refuse_now;
 use super::http::{refusal, Answer, Next, Session};
 use super::server::{accept_backoff, Config, Counters, Server};
 use std::io;
@@ -14,6 +15,8 @@ use tokio::time::{timeout, timeout_at, Instant};
 
 /// How long a connection drains the client's bytes after its last answer.
 const LINGER: std::time::Duration = std::time::Duration::from_millis(500);
+/// How long a stopping server waits for the answers being written.
+const GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 
 // ANCHOR: connection
 async fn serve(
@@ -25,6 +28,8 @@ async fn serve(
     let mut session = Session::default();
     let mut buf = [0u8; 4096];
     let mut deadline = Instant::now() + config.timeout;
+    // Head and body are separate writes: no Nagle delay on the second (see `serve_blocking`).
+    stream.set_nodelay(true)?;
     loop {
         if let Next::Send { answer, close } = session.next(true) {
             // A client that reads its answer slowly, or never, is cut off after the timeout.
@@ -107,7 +112,7 @@ pub fn tokio_server(config: Config) -> io::Result<Server> {
                     // Reap finished tasks as we go, so the set holds only live ones.
                     Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
                 };
-                let mut stream = match accepted {
+                let stream = match accepted {
                     Ok((stream, _)) => stream,
                     Err(error) => {
                         if let Some(pause) = accept_backoff(&error) {
@@ -118,12 +123,12 @@ pub fn tokio_server(config: Config) -> io::Result<Server> {
                 };
                 Counters::add(&shared.accepted);
                 let Ok(permit) = Arc::clone(&limit).try_acquire_owned() else {
+                    // Refused here and now, as the blocking servers do, not in a task of its
+                    // own: a task would hold the socket beyond the limit while it wrote.
                     Counters::add(&shared.refused);
-                    tasks.spawn(async move {
-                        let refused = refusal(503);
-                        let _ = timeout(LINGER, stream.write_all(refused.rest(0))).await;
-                        let _ = linger(stream).await;
-                    });
+                    if let Ok(stream) = stream.into_std() {
+                        refuse_now(stream); // non-blocking: never waits
+                    }
                     continue;
                 };
                 let (config, counters, stop) = (config.clone(), shared.clone(), stop_rx.clone());
@@ -135,7 +140,13 @@ pub fn tokio_server(config: Config) -> io::Result<Server> {
                 });
             }
             drop(listener);
-            while tasks.join_next().await.is_some() {}
+            // Idle connections end at once; a task still writing gets a second of grace,
+            // as in the other servers, and is then cancelled (its socket closes).
+            let all_done = async { while tasks.join_next().await.is_some() {} };
+            if timeout(GRACE, all_done).await.is_err() {
+                tasks.abort_all();
+                while tasks.join_next().await.is_some() {}
+            }
         });
     });
     let signal = Box::new(move || {

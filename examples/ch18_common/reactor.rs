@@ -6,7 +6,7 @@ use super::http::{refusal, Answer, Next, Session};
 use super::server::{accept_backoff, Config, Counters, Server};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token, Waker};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::Shutdown;
 use std::sync::atomic::Ordering;
@@ -35,20 +35,32 @@ struct Connection {
     close_after: bool,
     draining: bool,
     deadline: Instant,
+    /// In the loop's list of connections that used up their turn and are still ready.
+    queued: bool,
 }
 
 enum State {
+    /// Waiting for an event: a read or a write returned `WouldBlock`.
     Open,
+    /// Used up its turn before `WouldBlock`: no event will come, so the loop must come back.
+    Ready,
     Closed,
 }
 
 impl Connection {
-    /// Makes all the progress possible without blocking. Readiness in mio is edge-triggered,
-    /// so we stop only at `WouldBlock`: the next event comes when that changes.
-    fn drive(&mut self, counters: &Counters, timeout: Duration) -> State {
+    /// Makes progress without blocking, for at most `budget` reads and writes (tokio gives a
+    /// task 128 operations). Readiness in mio is edge-triggered: the next event comes only
+    /// after a `WouldBlock`, so a turn that ends before one returns `Ready`, and the loop
+    /// must remember to drive it again.
+    fn drive(&mut self, counters: &Counters, config: &Config) -> State {
         let mut buf = [0u8; 4096];
+        let mut budget = config.turn_budget;
         loop {
             while self.written < self.out.len() {
+                if budget == 0 {
+                    return State::Ready;
+                }
+                budget -= 1;
                 match self.stream.write(self.out.rest(self.written)) {
                     Ok(0) => return State::Closed,
                     Ok(n) => self.written += n, // a partial write: keep the rest for later
@@ -56,6 +68,10 @@ impl Connection {
                     Err(e) if e.kind() == ErrorKind::Interrupted => {}
                     Err(_) => return State::Closed,
                 }
+            }
+            if !self.out.is_empty() {
+                // Written whole: the wait for the next request starts now.
+                self.deadline = Instant::now() + config.timeout;
             }
             self.out = Answer::default();
             self.written = 0;
@@ -74,10 +90,14 @@ impl Connection {
                     Counters::add(&counters.answered);
                     self.out = answer;
                     self.close_after = close;
-                    self.deadline = Instant::now() + timeout;
+                    self.deadline = Instant::now() + config.timeout;
                     continue;
                 }
             }
+            if budget == 0 {
+                return State::Ready;
+            }
+            budget -= 1;
             match self.stream.read(&mut buf) {
                 Ok(0) => return State::Closed,
                 Ok(_) if self.draining => {}
@@ -164,13 +184,18 @@ fn event_loop(
     let mut listener = Some(listener);
     let mut paused_until: Option<Instant> = None; // accepting, after an accept error
     let mut stop_by: Option<Instant> = None; // set when stopping: the grace period's end
+                                             // Connections that used up their turn while still ready: no event will come for them.
+    let mut ready: VecDeque<usize> = VecDeque::new();
     loop {
         let now = Instant::now();
         let next_timer = [deadlines.first().map(|d| d.0), paused_until, stop_by]
             .into_iter()
             .flatten()
             .min();
-        let timeout = next_timer.map(|t| t.saturating_duration_since(now));
+        let mut timeout = next_timer.map(|t| t.saturating_duration_since(now));
+        if !ready.is_empty() {
+            timeout = Some(Duration::ZERO); // look for new events, then serve those too
+        }
         if let Err(e) = poll.poll(&mut events, timeout) {
             if e.kind() == ErrorKind::Interrupted {
                 continue;
@@ -188,6 +213,7 @@ fn event_loop(
                     if let Some(mut l) = listener.take() {
                         poll.registry().deregister(&mut l)?;
                     }
+                    paused_until = None; // no listener, nothing to resume
                     stop_by = Some(Instant::now() + Duration::from_secs(1));
                     for i in 0..slab.slots.len() {
                         let busy = slab.slots[i]
@@ -204,24 +230,39 @@ fn event_loop(
                 }
                 Token(t) => {
                     let i = t - FIRST;
-                    let Some(c) = slab.slots.get_mut(i).and_then(Option::as_mut) else {
-                        continue; // closed earlier in this same batch of events
-                    };
-                    let before = c.deadline;
-                    let state = c.drive(counters, config.timeout);
-                    if c.deadline != before {
-                        deadlines.remove(&(before, i));
-                        deadlines.insert((c.deadline, i));
-                    }
-                    if let State::Closed = state {
-                        close(&mut slab, &mut deadlines, &poll, i, counters);
-                    }
+                    turn(
+                        &mut slab,
+                        &mut deadlines,
+                        &mut ready,
+                        &poll,
+                        i,
+                        &config,
+                        counters,
+                    );
                 }
             }
         }
+        // Then one more turn for each connection that used up its last one, in the order
+        // they did: one greedy client gets its turn like the others, not all of them.
+        for _ in 0..ready.len() {
+            let Some(i) = ready.pop_front() else { break };
+            let Some(c) = slab.slots[i].as_mut().filter(|c| c.queued) else {
+                continue; // closed since, or its index reused by a newer connection
+            };
+            c.queued = false;
+            turn(
+                &mut slab,
+                &mut deadlines,
+                &mut ready,
+                &poll,
+                i,
+                &config,
+                counters,
+            );
+        }
         if accept_now {
             if let Some(l) = &listener {
-                paused_until = accept_all(l, &poll, &mut slab, &mut deadlines, &config, counters)?;
+                paused_until = accept_all(l, &poll, &mut slab, &mut deadlines, &config, counters);
             }
         }
         // Connections whose time ran out: a `408` if they sent part of a request and no
@@ -260,17 +301,19 @@ fn accept_all(
     deadlines: &mut BTreeSet<(Instant, usize)>,
     config: &Config,
     counters: &Counters,
-) -> io::Result<Option<Instant>> {
+) -> Option<Instant> {
     loop {
         let mut stream = match listener.accept() {
             Ok((stream, _)) => stream,
-            Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(None),
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return None,
             Err(e) => match accept_backoff(&e) {
-                Some(pause) => return Ok(Some(Instant::now() + pause)),
+                Some(pause) => return Some(Instant::now() + pause),
                 None => continue,
             },
         };
         Counters::add(&counters.accepted);
+        // Head and body are separate writes: no Nagle delay on the second (see `serve_blocking`).
+        let _ = stream.set_nodelay(true);
         if slab.len >= config.max_connections {
             Counters::add(&counters.refused);
             let _ = stream.write(refusal(503).rest(0));
@@ -286,18 +329,56 @@ fn accept_all(
             close_after: false,
             draining: false,
             deadline,
+            queued: false,
         };
         let i = slab.insert(connection);
         let c = slab.slots[i].as_mut().unwrap();
         // Both directions, once: with edge-triggered readiness an unused interest costs an
         // event at most when its state changes.
-        poll.registry().register(
+        let registered = poll.registry().register(
             &mut c.stream,
             Token(i + FIRST),
             Interest::READABLE | Interest::WRITABLE,
-        )?;
+        );
+        if registered.is_err() {
+            // This connection's failure (no memory for it in epoll), not the server's.
+            slab.remove(i);
+            Counters::add(&counters.refused);
+            continue;
+        }
         deadlines.insert((deadline, i));
         counters.open.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// One turn of connection `i`: drive it, move its deadline, and queue or close it.
+fn turn(
+    slab: &mut Slab,
+    deadlines: &mut BTreeSet<(Instant, usize)>,
+    ready: &mut VecDeque<usize>,
+    poll: &Poll,
+    i: usize,
+    config: &Config,
+    counters: &Counters,
+) {
+    let Some(c) = slab.slots.get_mut(i).and_then(Option::as_mut) else {
+        return; // closed earlier in this same batch of events
+    };
+    let before = c.deadline;
+    let after = c.drive(counters, config);
+    if c.deadline != before {
+        deadlines.remove(&(before, i));
+        deadlines.insert((c.deadline, i));
+    }
+    match after {
+        State::Open => {}
+        State::Ready => {
+            if !c.queued {
+                c.queued = true;
+                ready.push_back(i);
+            }
+        }
+        State::Closed => close(slab, deadlines, poll, i, counters),
     }
 }
 // ANCHOR_END: reactor

@@ -47,14 +47,17 @@ impl Kind {
 /// The limits every server keeps, whatever its design.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// A connection has this long, from its opening or from its last answer, to deliver a
-    /// whole request head; then it gets `408` (if part of one came) and is closed.
+    /// A connection has this long, from its opening or from the end of its last answer, to
+    /// deliver a whole request head; then it gets `408` (if part of one came) and is closed.
     pub timeout: Duration,
     /// At most this many connections at once; one more gets `503` and is closed.
     pub max_connections: usize,
     /// The pool's worker threads, and how many accepted connections may wait for one.
     pub workers: usize,
     pub queue: usize,
+    /// The mio loop: how many reads and writes one connection may make in a turn before the
+    /// loop serves the others.
+    pub turn_budget: usize,
 }
 // ANCHOR_END: config
 
@@ -65,6 +68,7 @@ impl Default for Config {
             max_connections: 15_000,
             workers: 16,
             queue: 64,
+            turn_budget: 32,
         }
     }
 }
