@@ -1,6 +1,6 @@
 //! Five counters, each incremented by 1 and by 2 threads: a lock, one atomic, a slot per
 //! thread packed side by side, a slot per thread on its own cache line, and a local count
-//! added once at the end.
+//! added to a shared atomic once per call, every 10000 increments.
 
 mod ch16_common;
 
@@ -17,7 +17,8 @@ use std::time::Duration;
 const USAGE: &str = "usage: ch16_counters [SECONDS]
 Each of 1, then 2 threads adds 1 to a shared count for SECONDS (default 0.3) per run, in
 five ways; prints millions of increments per second, best and slowest of 3 runs, how often
-the 2 threads slept in the kernel or lost their core, and checks every final count.
+the 2 threads slept in the kernel or lost their core, how much of each 2-thread run they
+ran side by side, the host's steal time, and checks every final count.
 ";
 
 /// Increments a thread does between two looks at the clock.
@@ -89,7 +90,7 @@ impl Counter for Padded {
     }
 }
 
-/// 5. Count in a local variable, publish once at the end.
+/// 5. Count in a local variable, publish once per call: every `CHUNK` increments here.
 struct Local(AtomicU64);
 
 impl Counter for Local {
@@ -152,10 +153,11 @@ fn main() -> ExitCode {
         "millions of increments per second, best (slowest) of 3 runs of {:.2} s;",
         budget.as_secs_f64()
     );
-    println!("thousands of context switches per second of the 2-thread runs:");
+    println!("2-thread runs: thousands of context switches per second, the lowest share of a");
+    println!("run that both threads' windows covered, and steal time as a share of both cores:");
     println!(
-        "{:<26} {:>15} {:>15} {:>7} {:>9}",
-        "counter", "1 thread", "2 threads", "slept", "preempted"
+        "{:<26} {:>15} {:>15} {:>7} {:>9} {:>7} {:>6}",
+        "counter", "1 thread", "2 threads", "slept", "preempted", "overlap", "steal"
     );
     type Make = Box<dyn Fn() -> Box<dyn Counter>>;
     let counters: [(&str, Make); 5] = [
@@ -173,7 +175,7 @@ fn main() -> ExitCode {
             Box::new(|| Box::new(Padded(Default::default()))),
         ),
         (
-            "local count, added at end",
+            "local count, per 10000",
             Box::new(|| Box::new(Local(AtomicU64::new(0)))),
         ),
     ];
@@ -191,11 +193,13 @@ fn main() -> ExitCode {
         };
         all_exact &= exact1 && exact2;
         println!(
-            "{name:<26} {:>15} {:>15} {:>7.1} {:>9.1}",
+            "{name:<26} {:>15} {:>15} {:>7.1} {:>9.1} {:>6.1}% {:>5.1}%",
             one.cell(),
             two.cell(),
             two.slept_per_s / 1e3,
-            two.preempted_per_s / 1e3
+            two.preempted_per_s / 1e3,
+            100.0 * two.overlap,
+            100.0 * two.steal
         );
         best.push((one.best, two.best));
     }

@@ -4,13 +4,16 @@
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
 
 const USAGE: &str = "usage: ch16_network
 Replays the original's race (a reader between reading the primary key and reading its
 value, a refresher in that gap), first on a network split over two locks, then on one kept
-as a snapshot; then runs reader and refresher freely and checks every read.
+as a snapshot; then runs reader and refresher freely from one start line, the refresher
+until it has refreshed 20000 times and the reader has read 10000 times, checks every read
+and says how many reads and refreshes ran beside each other.
 ";
 
 // ANCHOR: network
@@ -111,9 +114,10 @@ fn replay(read: impl FnOnce(&dyn Fn()) -> Option<u64> + Send, refresh: impl FnOn
     let gap = Barrier::new(2);
     let value = thread::scope(|s| {
         s.spawn(|| {
-            gap.wait(); // the reader is in its gap
-                        // The second wait runs when this guard drops, even if `refresh` panics, so
-                        // the reader is never left waiting for ever.
+            // The reader is in its gap once this wait returns.
+            gap.wait();
+            // The second wait runs when this guard drops, even if `refresh` panics, so the
+            // reader is never left waiting for ever.
             struct Done<'a>(&'a Barrier);
             impl Drop for Done<'_> {
                 fn drop(&mut self) {
@@ -164,35 +168,80 @@ fn main() -> ExitCode {
     );
 
     // ANCHOR: free
-    const READS: u32 = 200_000;
     const REFRESHES: u32 = 20_000;
-    println!("free-running: {REFRESHES} refreshes beside {READS} reads");
-    let missed = thread::scope(|s| {
-        s.spawn(|| {
-            for i in 0..REFRESHES {
-                // Add a node, then retire the primary: the network never runs dry.
-                split.add_node(format!("N{i:05}"), u64::from(i));
-                split.refresh();
-            }
-        });
-        (0..READS)
-            .filter(|_| split.primary_value(|| {}).is_none())
-            .count()
-    });
+    /// Reads the reader must make while the refresher runs, for a check that means something.
+    const MIN_READS: u64 = 10_000;
     println!(
-        "  split: reads whose primary was gone: {:.3}%",
-        100.0 * missed as f64 / f64::from(READS)
+        "free-running from one start line, refreshing at least {REFRESHES} times and until \
+         {MIN_READS} reads are done:"
     );
-    let held = thread::scope(|s| {
-        s.spawn(|| {
-            for i in 0..REFRESHES {
-                shared.add_node(format!("N{i:05}"), u64::from(i));
-                shared.refresh();
+    /// Releases a refresher and a reader together; the reader reads until the refresher is
+    /// done, and the refresher goes on until the reader has made `MIN_READS` reads, so
+    /// every read runs beside refreshes. Returns the reads, the rejected ones, the refreshes.
+    fn race(refresh: impl Fn(u32) + Sync, read: impl Fn() -> bool) -> (u64, u64, u32) {
+        let (start, done) = (Barrier::new(2), AtomicBool::new(false));
+        let reads_so_far = AtomicU64::new(0);
+        thread::scope(|s| {
+            let refresher = s.spawn(|| {
+                // Set when this guard drops, even if `refresh` panics: the reader stops.
+                struct Done<'a>(&'a AtomicBool);
+                impl Drop for Done<'_> {
+                    fn drop(&mut self) {
+                        self.0.store(true, Relaxed);
+                    }
+                }
+                let _done = Done(&done);
+                start.wait();
+                let mut i = 0;
+                while i < REFRESHES || reads_so_far.load(Relaxed) < MIN_READS {
+                    refresh(i);
+                    i += 1;
+                }
+                i
+            });
+            start.wait();
+            let (mut reads, mut missed) = (0, 0);
+            while !done.load(Relaxed) {
+                reads += 1;
+                missed += u64::from(!read());
+                reads_so_far.store(reads, Relaxed);
             }
-        });
-        (0..READS).filter(|_| shared.snapshot().holds()).count()
-    });
-    println!("  snapshot: reads that found the primary in the network: {held} of {READS}");
+            let refreshes = refresher
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            (reads, missed, refreshes)
+        })
+    }
+    let (reads, missed, refreshes) = race(
+        |i| {
+            // Add a node, then retire the primary: the network never runs dry.
+            split.add_node(format!("N{i:05}"), u64::from(i));
+            split.refresh();
+        },
+        || split.primary_value(|| {}).is_some(),
+    );
+    println!(
+        "  split: {:.1} thousand reads beside {:.1} thousand refreshes, {:.4}% of them found \
+         the primary gone",
+        reads as f64 / 1e3,
+        f64::from(refreshes) / 1e3,
+        100.0 * missed as f64 / reads.max(1) as f64
+    );
+    let (reads, missed, refreshes) = race(
+        |i| {
+            shared.add_node(format!("N{i:05}"), u64::from(i));
+            shared.refresh();
+        },
+        || shared.snapshot().holds(),
+    );
+    // A check over a handful of reads would pass for no reason: require the minimum.
+    println!(
+        "  snapshot: {:.1} thousand reads beside {:.1} thousand refreshes, at least {MIN_READS} \
+         and every one found the primary in the network: {}",
+        reads as f64 / 1e3,
+        f64::from(refreshes) / 1e3,
+        reads >= MIN_READS && missed == 0
+    );
     // ANCHOR_END: free
     ExitCode::SUCCESS
 }

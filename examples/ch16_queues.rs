@@ -205,6 +205,7 @@ fn two_threads(queue: &dyn Queue, budget: Duration) -> Result<(Run, bool, u64), 
             ops: items,
             elapsed: end - start,
             switches,
+            ..Run::default() // the overlap and steal columns are the counters page's
         };
         Ok((run, in_order && received == items, deepest))
     })

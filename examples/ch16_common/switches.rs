@@ -7,7 +7,8 @@
 pub struct Switches {
     /// Voluntary: the thread blocked in the kernel, e.g. asleep in a futex.
     pub slept: u64,
-    /// Involuntary: the kernel took its core away (or gave it up after `yield_now`).
+    /// Involuntary: the kernel took its core away, or the thread called `yield_now` while
+    /// another thread was waiting for that core (a yield with nobody waiting counts nowhere).
     pub preempted: u64,
 }
 

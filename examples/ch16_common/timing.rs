@@ -1,5 +1,6 @@
 // Timed runs for chapter 16's tables: threads released together, each repeating a step of
-// work for a fixed time on its own clock, with their context switches counted.
+// work for a fixed time on its own clock, with their context switches counted, how much of
+// the run the threads actually ran side by side, and the machine's steal time.
 
 use super::switches::Switches;
 use std::sync::{Condvar, Mutex};
@@ -8,12 +9,19 @@ use std::time::{Duration, Instant};
 
 // ANCHOR: timing
 /// What one timed run did: operations, the wall time from the first thread's start to the
-/// last one's end, and how often the threads slept in the kernel or lost their core.
+/// last one's end, how often the threads slept in the kernel or lost their core, the share
+/// of the run during which every thread's window was open, and the host's steal time.
 #[derive(Clone, Copy, Default)]
 pub struct Run {
     pub ops: u64,
     pub elapsed: Duration,
     pub switches: Switches,
+    /// (earliest end - latest start) / (latest end - earliest start): 1 when the threads'
+    /// windows coincide, less when one started late or finished early.
+    pub overlap: f64,
+    /// Seconds the hypervisor ran something else while this machine's cores wanted to run,
+    /// summed over the cores (the `steal` field of `/proc/stat`).
+    pub steal: f64,
 }
 
 /// Runs `threads` threads, released together. Each makes its step with `make_step(me)`, then
@@ -25,6 +33,7 @@ pub fn timed_run<S: FnMut() -> u64>(
     make_step: impl Fn(usize) -> S + Sync,
 ) -> Result<Run, String> {
     let gate = Gate::default();
+    let steal_before = steal_seconds();
     thread::scope(|s| {
         let mut workers = Vec::new();
         for me in 0..threads {
@@ -52,51 +61,79 @@ pub fn timed_run<S: FnMut() -> u64>(
         }
         gate.open(true);
         let mut run = Run::default();
-        let (mut first, mut last) = (None::<Instant>, None::<Instant>);
+        let mut windows = Vec::new();
         for worker in workers {
             let (start, end, ops, switches) = worker
                 .join()
                 .map_err(|_| "a worker thread panicked".to_string())?
                 .ok_or("a worker thread did not run")?;
-            first = Some(first.map_or(start, |t| t.min(start)));
-            last = Some(last.map_or(end, |t| t.max(end)));
+            windows.push((start, end));
             run.ops += ops;
             run.switches.slept += switches.slept;
             run.switches.preempted += switches.preempted;
         }
-        if let (Some(first), Some(last)) = (first, last) {
-            run.elapsed = last - first;
+        let first_start = windows.iter().map(|w| w.0).min();
+        let last_start = windows.iter().map(|w| w.0).max();
+        let first_end = windows.iter().map(|w| w.1).min();
+        let last_end = windows.iter().map(|w| w.1).max();
+        if let (Some(a), Some(b), Some(c), Some(d)) = (first_start, last_start, first_end, last_end)
+        {
+            run.elapsed = d - a;
+            run.overlap = c.saturating_duration_since(b).as_secs_f64() / run.elapsed.as_secs_f64();
         }
+        run.steal = steal_seconds() - steal_before;
         Ok(run)
     })
 }
 
-/// The best (fastest) and the slowest of several runs, in operations per second, and the
-/// context switches per second over all of them.
+/// The machine's steal time so far, in seconds summed over its cores: the eighth number
+/// of the `cpu` line of `/proc/stat`, in ticks of 1/100 s (Linux's `USER_HZ`). 0 where the
+/// file does not exist or the hypervisor does not report it.
+pub fn steal_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let ticks = stat
+        .lines()
+        .find_map(|line| line.strip_prefix("cpu "))
+        .and_then(|fields| fields.split_whitespace().nth(7))
+        .and_then(|steal| steal.parse::<u64>().ok())
+        .unwrap_or(0);
+    ticks as f64 / 100.0
+}
+
+/// The best (fastest) and the slowest of several runs, in operations per second, the
+/// context switches per second over all of them, the lowest overlap of any run, and the
+/// steal time as a share of the runs' time on all the machine's cores.
 pub struct Rates {
     pub best: f64,
     pub slowest: f64,
     pub slept_per_s: f64,
     pub preempted_per_s: f64,
+    pub overlap: f64,
+    pub steal: f64,
 }
 
 /// Repeats `run` `times` times and summarises the runs.
 pub fn rates(times: usize, mut run: impl FnMut() -> Result<Run, String>) -> Result<Rates, String> {
-    let (mut best, mut slowest) = (0.0f64, f64::INFINITY);
-    let (mut seconds, mut slept, mut preempted) = (0.0, 0, 0);
+    let (mut best, mut slowest, mut overlap) = (0.0f64, f64::INFINITY, 1.0f64);
+    let (mut seconds, mut slept, mut preempted, mut steal) = (0.0, 0, 0, 0.0);
     for _ in 0..times {
         let r = run()?;
         let rate = r.ops as f64 / r.elapsed.as_secs_f64();
         (best, slowest) = (best.max(rate), slowest.min(rate));
+        overlap = overlap.min(r.overlap);
         seconds += r.elapsed.as_secs_f64();
         slept += r.switches.slept;
         preempted += r.switches.preempted;
+        steal += r.steal;
     }
+    let cores = thread::available_parallelism().map_or(1, |n| n.get()) as f64;
     Ok(Rates {
         best,
         slowest,
         slept_per_s: slept as f64 / seconds,
         preempted_per_s: preempted as f64 / seconds,
+        overlap,
+        steal: steal / (seconds * cores),
     })
 }
 // ANCHOR_END: timing

@@ -2,7 +2,9 @@
 //! (`examples/ch16_treiber.rs`) frees popped nodes with crossbeam-epoch, whose internals loom
 //! cannot see; this model keeps every popped node until the stack is dropped, so no address
 //! is reused while threads run. It checks the algorithm (the links, the compare-exchanges,
-//! their orderings), not the reclamation. The models are in `tests/ch16_treiber.rs`.
+//! their orderings), not the reclamation. Both fields of a node are loom `UnsafeCell`s, so
+//! loom checks that every write of a value or a link happens before every read of it. The
+//! models are in `tests/ch16_treiber.rs`.
 
 // ANCHOR: stack
 #[cfg(loom)]
@@ -12,6 +14,8 @@ use loom::sync::atomic::{AtomicPtr, Ordering};
 use std::ptr;
 #[cfg(not(loom))]
 use std::sync::atomic::{AtomicPtr, Ordering};
+// loom cannot see a std lock: this one is fine only because no loom operation runs while it
+// is held. Holding it across a loom atomic or `UnsafeCell` access can deadlock the model.
 use std::sync::Mutex;
 
 /// Outside loom, a plain `UnsafeCell` with loom's closure-based interface.
@@ -24,6 +28,10 @@ impl<T> UnsafeCell<T> {
         UnsafeCell(std::cell::UnsafeCell::new(value))
     }
 
+    fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        f(self.0.get())
+    }
+
     fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
         f(self.0.get())
     }
@@ -33,7 +41,9 @@ struct Node<T> {
     /// Written by `push` before the node is published, taken by the one `pop` that
     /// unlinks it. loom tracks every access to it.
     value: UnsafeCell<Option<T>>,
-    next: *mut Node<T>,
+    /// Written by `push` (again on each retry) before the node is published, read by every
+    /// `pop` that finds the node at the head. loom tracks these accesses too.
+    next: UnsafeCell<*mut Node<T>>,
 }
 
 pub struct Stack<T> {
@@ -56,13 +66,13 @@ impl<T> Stack<T> {
     pub fn push(&self, value: T) {
         let node = Box::into_raw(Box::new(Node {
             value: UnsafeCell::new(Some(value)),
-            next: ptr::null_mut(),
+            next: UnsafeCell::new(ptr::null_mut()),
         }));
         let mut head = self.head.load(Ordering::Relaxed);
         loop {
             // SAFETY: `node` came from `Box::into_raw` just above and no other thread can
             // see it until the compare-exchange below succeeds.
-            unsafe { (*node).next = head };
+            unsafe { (*node).next.with_mut(|next| *next = head) };
             match self
                 .head
                 .compare_exchange(head, node, self.publish, Ordering::Relaxed)
@@ -80,8 +90,9 @@ impl<T> Stack<T> {
                 return None;
             }
             // SAFETY: `head` was published by a push (the `Acquire` load synchronises with
-            // its `Release`) and nodes are freed only in `drop`, so it is still allocated.
-            let next = unsafe { (*head).next };
+            // its `Release`, so its write of `next` happened before this read) and nodes
+            // are freed only in `drop`, so it is still allocated.
+            let next = unsafe { (*head).next.with(|next| *next) };
             if self
                 .head
                 .compare_exchange(head, next, Ordering::Relaxed, Ordering::Relaxed)
@@ -105,7 +116,9 @@ impl<T> Drop for Stack<T> {
             // SAFETY: `&mut self` means no other thread uses the stack; every node still
             // linked came from `Box::into_raw` and is freed once, here.
             let boxed = unsafe { Box::from_raw(node) };
-            node = boxed.next;
+            // SAFETY: the node is ours alone now, and its link was written before it was
+            // published.
+            node = boxed.next.with(|next| unsafe { *next });
         }
         for node in self.retired.get_mut().unwrap().drain(..) {
             // SAFETY: a retired node was unlinked by exactly one pop and is freed once.

@@ -48,7 +48,8 @@ fn release_push_passes() {
     check(Ordering::Release);
     let explored = EXECUTIONS.load(StdOrdering::SeqCst);
     println!("Release push: every value out once in all {explored} executions");
-    assert_eq!(explored, 164, "loom explored another number of executions");
+    // The exact count depends on loom's search order, which a patch release may change.
+    assert!(explored >= 100, "loom explored only {explored} executions");
 }
 
 #[test]
@@ -74,7 +75,8 @@ fn relaxed_push_is_caught() {
         report.contains("Causality violation"),
         "loom reported something else: {report}"
     );
-    // loom 0.7's depth-first search reaches the unordered take in its sixth execution.
-    assert_eq!(explored, 6, "loom needed another number of executions");
+    // loom 0.7's depth-first search reaches an unordered access within a few executions;
+    // the exact number depends on its search order.
+    assert!(explored <= 10, "loom needed {explored} executions");
 }
 // ANCHOR_END: tests
