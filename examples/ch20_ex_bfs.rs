@@ -117,7 +117,7 @@ fn job(worker: &mut Worker, nodes: u32, edges: u32) -> Reach {
     edge_input.advance_to(1);
     root_input.flush();
     edge_input.flush();
-    worker.step_while(|| probe.less_than(edge_input.time()));
+    worker.step_or_park_while(None, || probe.less_than(edge_input.time()));
     seen.get()
 }
 

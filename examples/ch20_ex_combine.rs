@@ -11,7 +11,7 @@ use std::rc::Rc;
 
 use ch20_common::cli::{self, CommandLine};
 use ch20_common::cluster::{self, Setup};
-use ch20_common::wordcount::{count_words, fnv1a, line, Counted, WORDS_PER_LINE};
+use ch20_common::wordcount::{count_words, fnv1a, line, Counted, MAX_LINES, WORDS_PER_LINE};
 use timely::dataflow::operators::{Exchange, Input, Inspect, Probe};
 use timely::dataflow::{InputHandleVec, ProbeHandle};
 use timely::worker::Worker;
@@ -68,9 +68,7 @@ fn count_words_combined(worker: &mut Worker, lines: u64) -> Counted {
         input.send(pair);
     }
     input.close();
-    while !probe.done() {
-        worker.step();
-    }
+    worker.step_or_park_while(None, || !probe.done());
 
     let mut counts: Vec<(String, u64)> = counts.take().into_iter().collect();
     counts.sort();
@@ -87,7 +85,7 @@ fn settings(args: &CommandLine) -> Result<(u64, bool), ExitCode> {
     let (mut lines, mut combined) = (20_000, false);
     args.each_option(|name, value| {
         match name {
-            "--lines" => lines = cli::number(name, value, 1, 100_000_000)?,
+            "--lines" => lines = cli::number(name, value, 1, MAX_LINES)?,
             // Which of the two dataflows a copy started by `cluster::run` runs.
             "--combined" => combined = cli::number::<u8>(name, value, 0, 1)? == 1,
             _ => return Err(format!("unexpected argument `{name}`")),

@@ -29,7 +29,8 @@ A copy started with --process-index I --hosts ADDR,ADDR is process I of the comp
 
 /// The line process 1 prints when its first epoch is complete.
 const RUNNING: &str = "epoch 0 complete, the dataflow is running";
-/// How long the parent waits for anything from a process before it kills them all.
+/// How long the parent gives the processes to start, and then process 0 to end after the
+/// kill: each a deadline, however much the processes print meanwhile.
 const LIMIT: Duration = Duration::from_secs(30);
 
 // ANCHOR: job
@@ -51,8 +52,9 @@ fn job(worker: &mut Worker) -> u64 {
             input.send(x);
         }
         input.advance_to(epoch + 1);
-        // Waits until every worker has finished the epoch: this needs the other process.
-        worker.step_while(|| probe.less_than(input.time()));
+        // Waits, parked when idle, until every worker has finished the epoch: this needs the
+        // other process.
+        worker.step_or_park_while(None, || probe.less_than(input.time()));
         if epoch == 0 && index == 1 {
             println!("{RUNNING}");
         }
@@ -121,11 +123,13 @@ fn main() -> ExitCode {
 fn watch() -> Result<(), String> {
     let hosts = free_addresses()?;
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+    let parent = std::process::id().to_string();
     let mut children = Children(Vec::new());
     let (tx, seen) = mpsc::channel();
     for index in 0..2 {
         let mut child = Command::new(&exe)
             .args(["--process-index", &index.to_string(), "--hosts", &hosts])
+            .args(["--parent-pid", &parent])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -154,8 +158,11 @@ fn watch() -> Result<(), String> {
     println!("started process 0 and process 1 on 127.0.0.1, one worker each");
 
     // Wait, within the bound, for process 1 to say its dataflow is running; then kill it.
+    // Timely prints its connection attempts meanwhile, so the bound is a deadline, not a
+    // silence: a line that arrives does not extend it.
+    let deadline = Instant::now() + LIMIT;
     loop {
-        match seen.recv_timeout(LIMIT) {
+        match seen.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
             Ok(Seen::Line(1, line)) if line == RUNNING => break,
             Ok(Seen::Closed(i, text)) => {
                 return Err(format!(
@@ -215,13 +222,33 @@ fn watch() -> Result<(), String> {
         "its main thread panicked while joining the network threads: {}",
         yes(panicked("main", "Send thread panic") || panicked("main", "Recv thread panic"))
     );
-    let mut left = 0;
-    for child in &mut children.0 {
-        if let Ok(None) = child.try_wait() {
-            left += 1;
+    // Both have been waited for; the kernel's list of processes says whether any process
+    // this program started is still there, running or not yet reaped.
+    match processes_started_by_us() {
+        Some(left) => println!("processes of ours the kernel still lists: {left}"),
+        None => println!("processes of ours the kernel still lists: cannot tell (no /proc)"),
+    }
+    Ok(())
+}
+
+/// How many processes have this one as their parent, from /proc/PID/stat (Linux): its fourth
+/// field is the parent's pid. `None` where there is no /proc to read.
+fn processes_started_by_us() -> Option<usize> {
+    let us = std::process::id();
+    let entries = std::fs::read_dir("/proc").ok()?;
+    let mut count = 0;
+    for entry in entries.map_while(Result::ok) {
+        // A process can end between the listing and the read: then it is not there.
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // "PID (NAME) STATE PPID ...": the name may hold spaces, so read after its ')'.
+        let after_name = stat.rsplit_once(')').map(|(_, rest)| rest);
+        let parent = after_name.and_then(|rest| rest.split_whitespace().nth(1));
+        if parent.and_then(|p| p.parse::<u32>().ok()) == Some(us) {
+            count += 1;
         }
     }
-    println!("processes still running: {left}");
-    Ok(())
+    Some(count)
 }
 // ANCHOR_END: watch

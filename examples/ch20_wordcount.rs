@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use ch20_common::cli::{self, CommandLine};
 use ch20_common::cluster::{self, Setup};
-use ch20_common::wordcount::{count_words, WORDS_PER_LINE};
+use ch20_common::wordcount::{count_words, MAX_LINES, WORDS_PER_LINE};
 use timely::worker::Worker;
 
 const USAGE: &str = "\
@@ -25,7 +25,7 @@ fn settings(args: &CommandLine) -> Result<u64, ExitCode> {
     let mut lines = 20_000;
     args.each_option(|name, value| {
         match name {
-            "--lines" => lines = cli::number(name, value, 1, 100_000_000)?,
+            "--lines" => lines = cli::number(name, value, 1, MAX_LINES)?,
             _ => return Err(format!("unexpected argument `{name}`")),
         }
         Ok(())
@@ -75,13 +75,23 @@ fn main() -> ExitCode {
             .take(3)
             .map(|(w, n)| format!("{w} {n}"))
             .collect();
+        // Two measures of each worker's share: the different words it owns, and the words
+        // it counted, which is its load.
         let owned: Vec<usize> = workers.iter().map(|c| c.counts.len()).collect();
+        let load: Vec<u64> = workers
+            .iter()
+            .map(|c| c.counts.iter().map(|(_, n)| n).sum())
+            .collect();
         println!(
-            "{:<12} {} words, {} different; most common: {}; words owned by each worker {owned:?}",
+            "{:<12} {} words, {} different; most common: {}",
             format!("{setup}:"),
             all.values().sum::<u64>(),
             all.len(),
             top.join(", "),
+        );
+        println!(
+            "{:<12} different words owned by each worker {owned:?}; words counted by each {load:?}",
+            ""
         );
         answers.push(all);
     }

@@ -2,7 +2,9 @@
 // and exit status 2 for anything else, and a quiet end when the reader of a pipe goes away.
 // Every program also takes the two options with which it starts itself as one process of a
 // cluster, `--process-index I --hosts ADDR,ADDR`: `cluster::run` passes them to the copies it
-// starts, and a reader can pass them by hand on two machines.
+// starts, and a reader can pass them by hand on two machines. The copies `cluster::run` starts
+// also get `--parent-pid P`, the process that started them, so that each can tell whether its
+// parent is already gone (see `cluster::serve`).
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -56,7 +58,7 @@ pub fn parse(usage: &str) -> Result<CommandLine, ExitCode> {
         })
         .collect::<Result<_, _>>()?;
     let mut options = Vec::new();
-    let (mut index, mut hosts) = (None, None);
+    let (mut index, mut hosts, mut parent) = (None, None, None);
     let mut rest = args.into_iter();
     while let Some(name) = rest.next() {
         if !name.starts_with("--") {
@@ -72,20 +74,28 @@ pub fn parse(usage: &str) -> Result<CommandLine, ExitCode> {
                 index = Some(number(&name, &value, 0, 63).map_err(|p| refuse(&p))?)
             }
             "--hosts" => hosts = Some(value.split(',').map(str::to_owned).collect::<Vec<_>>()),
+            "--parent-pid" => {
+                parent = Some(number(&name, &value, 1, u32::MAX).map_err(|p| refuse(&p))?)
+            }
             _ => options.push((name, value)),
         }
     }
     let place =
         match (index, hosts) {
             (None, None) => None,
-            (Some(index), Some(hosts)) if hosts.len() >= 2 && index < hosts.len() => {
-                Some(Place { index, hosts })
-            }
+            (Some(index), Some(hosts)) if hosts.len() >= 2 && index < hosts.len() => Some(Place {
+                index,
+                hosts,
+                parent,
+            }),
             (Some(_), Some(_)) => return Err(refuse(
                 "--hosts takes two or more addresses, and --process-index one of their positions",
             )),
             _ => return Err(refuse("--process-index and --hosts go together")),
         };
+    if parent.is_some() && place.is_none() {
+        return Err(refuse("--parent-pid goes with --process-index and --hosts"));
+    }
     Ok(CommandLine { options, place })
 }
 

@@ -51,11 +51,13 @@ impl fmt::Display for Setup {
     }
 }
 
-/// This process's place in a cluster: its index, and every process's address in order.
+/// This process's place in a cluster: its index, and every process's address in order; and,
+/// for a copy that `run` started, the id of the process that started it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Place {
     pub index: usize,
     pub hosts: Vec<String>,
+    pub parent: Option<u32>,
 }
 
 /// How long `run` waits for the processes it started before it stops them and fails.
@@ -106,12 +108,29 @@ where
     T: Serialize + Send + 'static,
     F: Fn(&mut Worker) -> T + Send + Sync + 'static,
 {
-    // If the process that started us dies (killed, say), the kernel kills us too.
+    // ANCHOR: orphan
+    // If the process that started us dies (killed, say), the kernel kills us too: on Linux
+    // only, and only from the moment we ask. The signal comes when the *thread* that started
+    // us ends, so `run` must be called from a thread that lives as long as the run (here,
+    // `main`'s).
     #[cfg(target_os = "linux")]
     if let Err(e) = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL) {
         eprintln!("error: process {}: {e}", place.index);
         return ExitCode::FAILURE;
     }
+    // The parent may have died before we asked, while this program started: then no signal
+    // will ever come, and we have been handed to another parent. The pid it gave us tells.
+    #[cfg(unix)]
+    if let Some(parent) = place.parent {
+        if std::os::unix::process::parent_id() != parent {
+            eprintln!(
+                "error: process {}: the program that started it (pid {parent}) is gone",
+                place.index
+            );
+            return ExitCode::FAILURE;
+        }
+    }
+    // ANCHOR_END: orphan
     // ANCHOR: cluster
     let threads = 1;
     let config = Config {
@@ -196,6 +215,7 @@ fn run_processes<T: DeserializeOwned>(
     limit: Duration,
 ) -> Result<Vec<T>, String> {
     let hosts = free_addresses(n)?.join(",");
+    let parent = std::process::id().to_string();
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
     // ANCHOR: start
     let mut children = Children(Vec::with_capacity(n));
@@ -204,6 +224,7 @@ fn run_processes<T: DeserializeOwned>(
         let mut child = Command::new(&exe)
             .args(forward)
             .args(["--process-index", &index.to_string(), "--hosts", &hosts])
+            .args(["--parent-pid", &parent])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

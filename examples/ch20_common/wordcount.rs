@@ -15,6 +15,13 @@ use timely::worker::Worker;
 /// Words per line of the generated text.
 pub const WORDS_PER_LINE: u64 = 10;
 
+/// Lines per epoch: the input is fed, and its memory bounded, this many lines at a time.
+pub const EPOCH_LINES: u64 = 10_000;
+
+/// The most lines a program takes (100 million words): the memory stays bounded above it too,
+/// but a run would last minutes.
+pub const MAX_LINES: u64 = 10_000_000;
+
 /// Line `i` of the text: its words depend on `i` alone, so the text is the same however many
 /// workers share it out. Word frequencies are skewed, as in real text: a few words are
 /// common, most are rare (at most 4096 different words).
@@ -119,16 +126,23 @@ pub fn count_words(worker: &mut Worker, lines: u64) -> Counted {
             .probe_with(&probe);
     });
 
-    // Each worker makes its own share of the lines: every peers-th, from its index.
-    for i in (index..lines).step_by(peers as usize) {
-        input.send(line(i));
+    // Each worker makes its own share of the lines, every peers-th from its index, one epoch
+    // of `EPOCH_LINES` lines at a time. Before it makes epoch e + 1, it waits until epoch
+    // e - 1 is counted everywhere: at most two epochs' words are in memory, however long the
+    // text (an input handle has no brake of its own: `send` queues whatever it is given).
+    // While it waits, the worker parks its thread instead of spinning.
+    for epoch in 0..lines.div_ceil(EPOCH_LINES) {
+        let (from, to) = (epoch * EPOCH_LINES, ((epoch + 1) * EPOCH_LINES).min(lines));
+        for i in (from..to).filter(|i| i % peers == index) {
+            input.send(line(i));
+        }
+        input.advance_to(epoch + 1);
+        worker.step_or_park_while(None, || probe.less_than(&epoch));
     }
     // Closing the input says "no more records, at any time"; when the probe's frontier is
     // empty, every worker has counted every word it will ever receive.
     input.close();
-    while !probe.done() {
-        worker.step();
-    }
+    worker.step_or_park_while(None, || !probe.done());
 
     let mut counts: Vec<(String, u64)> = counts.take().into_iter().collect();
     counts.sort();
