@@ -109,29 +109,43 @@ fn all_stacks(pid: u32, limit: Duration) -> Result<String, String> {
 }
 
 /// For each thread of the backtrace whose stack goes through `Mutex::lock` and this
-/// program's `transfer`: its name and the program's innermost function.
+/// program's code: its name and the program's innermost function.
 fn waiting_on_locks(stacks: &str) -> Vec<(String, String)> {
     let mut found = Vec::new();
     // gdb prints one block per thread: `Thread 3 (Thread 0x... (LWP 123) "a-to-b"):`
     for block in stacks.split("\nThread ").skip(1) {
         let name = block.split('"').nth(1).unwrap_or("?").to_string();
         let in_lock = block.contains("futex") && block.contains("Mutex");
-        let ours = block
-            .lines()
-            .filter_map(|l| l.split(" in ").nth(1).or_else(|| l.split(' ').nth(2)))
-            .map(|f| f.split(" (").next().unwrap_or(f))
-            .find(|f| f.starts_with("ch19_gdb::"));
-        if let (true, Some(function)) = (in_lock, ours) {
-            // Drop the symbol's hash suffix, `::h0123456789abcdef`.
-            let function = match function.rsplit_once("::h") {
-                Some((path, hash)) if hash.len() == 16 => path,
-                _ => function,
-            };
+        if let (true, Some(function)) = (in_lock, block.lines().find_map(our_function)) {
             found.push((name, function.to_string()));
         }
     }
     found.sort();
     found
+}
+
+/// The function of this program that a frame of gdb's backtrace is in, if it is one of ours.
+/// gdb names a function from the symbol table in a build without debug information
+/// (`#2  0x... in ch19_gdb::transfer::h0123456789abcdef ()`), and from the debug information
+/// otherwise, where line tables alone leave the module out (`#5  transfer () at
+/// .../examples/ch19_gdb.rs:28`): the module or the file marks a frame of ours.
+fn our_function(frame: &str) -> Option<&str> {
+    let call = match frame.split_once(" in ") {
+        Some((_, call)) => call,
+        None => frame.split_whitespace().nth(1)?, // an inlined frame has no address
+    };
+    let function = call.split(" (").next().unwrap_or(call);
+    let file = frame.rsplit_once(" at ").map_or("", |(_, file)| file);
+    let module = "ch19_gdb::";
+    if !function.starts_with(module) && !file.contains("ch19_gdb.rs:") {
+        return None;
+    }
+    let function = function.strip_prefix(module).unwrap_or(function);
+    // Drop the symbol's hash suffix, `::h0123456789abcdef`.
+    Some(match function.rsplit_once("::h") {
+        Some((path, hash)) if hash.len() == 16 => path,
+        _ => function,
+    })
 }
 // ANCHOR_END: inspect
 

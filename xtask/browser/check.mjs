@@ -2,6 +2,8 @@
 //
 //   node xtask/browser/check.mjs BASE_URL SCREENSHOT_DIR EXPECTED_JSON
 //
+// SCREENSHOT_DIR "-" takes no screenshot: CI has nobody to look at them, and they were about
+// 45% of the browser's summed time at chapter 20 (xtask/tests/browser.rs passes "-" there).
 // BASE_URL serves the built book (xtask/tests/browser.rs starts a server on 127.0.0.1).
 // EXPECTED_JSON is what the sources say the pages must hold, written by the Rust test:
 //   { "pages": [{ "path": "ch02-choices.html", "formulas": 79, "calculator": true }, ...],
@@ -74,6 +76,7 @@ const problem = (place, what) => problems.push(`${place}: ${what}`);
 /** Moderate and minor accessibility findings: shown, not failures (CONTRIBUTING.md lists them). */
 const notes = [];
 const axeTime = { runs: 0, ms: 0 };
+const shotTime = { ms: 0 };
 /** Per theme, the style paths whose colours axe-core has checked (see axeCheck). */
 const styled = new Map();
 const started = Date.now();
@@ -354,17 +357,22 @@ function slug(page) {
 
 async function screenshot(page, index, name, theme) {
     // theme is "light", "navy" or "phone" (light at 390 px).
+    if (shotDir === '-') {
+        return;
+    }
     const file = path.join(shotDir, `${String(index).padStart(2, '0')}-${slug(name)}-${theme}.jpg`);
     // The print page is every chapter again, 80 000 pixels tall: its first screen shows that
     // it renders, and the chapters' own screenshots show the rest. JPEG, because encoding
     // 90 000 pixel rows of PNG per theme cost about 4 s of a 26 s check; at this quality
     // text and formulas stay sharp enough to read.
     // At 390 px a page is three times as tall; its first two screens show the layout.
+    const began = Date.now();
     await page.screenshot({
         path: file, type: 'jpeg', quality: 85,
         fullPage: name !== 'print.html' && theme !== 'phone',
         clip: theme === 'phone' ? { x: 0, y: 0, width: PHONE.width, height: 2 * PHONE.height } : undefined,
     });
+    shotTime.ms += Date.now() - began;
 }
 
 /** WCAG contrast ratio of an element's text against the background behind it. */
@@ -516,7 +524,16 @@ async function setTheme(page, theme) {
             document.getElementById(`mdbook-theme-${theme}`).click();
         }
     }, theme);
-    await page.waitForFunction(theme => document.documentElement.classList.contains(theme), theme);
+    // mdBook swaps highlight.js's colours by enabling one of three stylesheets. Removing a
+    // link's `disabled` fetches its sheet again (from the cache, but not at once), and a fetch
+    // still pending when the next theme disables that link can land anyway: axe-core once read
+    // light-theme code colours in coal that way. So the switch is done when every enabled
+    // sheet is loaded and applied and every disabled one is off, and a frame has been drawn.
+    await page.waitForFunction(theme => document.documentElement.classList.contains(theme)
+        && Array.from(document.querySelectorAll('link[rel="stylesheet"]')).every(link => link.disabled
+            ? link.sheet === null || link.sheet.disabled
+            : link.sheet !== null && !link.sheet.disabled), theme);
+    await page.evaluate(() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done))));
 }
 
 /** Opens every <details> (exercise solutions), so that what they hold is checked too. */
@@ -1054,7 +1071,9 @@ async function phonePass(browser, visits) {
 }
 
 async function main() {
-    await mkdir(shotDir, { recursive: true });
+    if (shotDir !== '-') {
+        await mkdir(shotDir, { recursive: true });
+    }
     const visits = bookPages();
     if (visits.length === 0) {
         problem('BOOK_PAGES', `"${SELECTION}" is in no page's path; the pages are ${['index.html', ...expected.pages.map(p => p.path), 'print.html', '404.html'].join(', ')}`);
@@ -1072,7 +1091,9 @@ async function main() {
             themePass(browser, visits, ['navy', 'rust', 'coal', 'ayu']),
             phonePass(browser, visits),
         ]);
-        progress(`screenshots of ${visits.length} pages in the light and navy themes and at 390 px in ${shotDir}`);
+        if (shotDir !== '-') {
+            progress(`screenshots of ${visits.length} pages in the light and navy themes and at 390 px in ${shotDir}: ${(shotTime.ms / 1000).toFixed(1)} s (summed over the passes)`);
+        }
         progress(`axe-core ${AXE_VERSION}: ${axeTime.runs} runs, ${(axeTime.ms / 1000).toFixed(1)} s of them in axe (summed over the passes)`);
     } finally {
         await browser.close();

@@ -7,7 +7,8 @@
 //! axe-core (pinned beside playwright-core) checks every page's accessibility in mdBook's five
 //! themes, at a desktop width and at a phone's (390 CSS px), where every page must also fit
 //! the screen. It saves a screenshot of every page in the light and the navy theme, and at
-//! 390 px, for a person to look at.
+//! 390 px, for a person to look at; in CI (`CI` set), where nobody looks, it takes none
+//! unless `BROWSER_SCREENSHOTS=1` asks for them.
 //!
 //! `BOOK_PAGES=ch03` checks only the pages whose path contains `ch03` (plus the site-wide
 //! checks: sidebar, search, favicon), for an author working on one chapter; unset, every page.
@@ -57,6 +58,8 @@ fn the_book_works_in_a_browser() {
         .join("browser-screenshots");
     // Last run's screenshots would hide a page that is no longer taken.
     let _ = fs::remove_dir_all(&shots);
+    let take_screenshots = bookkit::run::may_skip()
+        || std::env::var_os("BROWSER_SCREENSHOTS").is_some_and(|v| v == "1");
     let server = xtask::server::Server::start(&book).expect("starts the book's server");
     let started = Instant::now();
     let selection = std::env::var("BOOK_PAGES").unwrap_or_default();
@@ -64,7 +67,11 @@ fn the_book_works_in_a_browser() {
         Command::new(&tools.node)
             .arg(browser_dir.join("check.mjs"))
             .arg(server.url())
-            .arg(&shots)
+            .arg(if take_screenshots {
+                shots.as_os_str()
+            } else {
+                "-".as_ref()
+            })
             .arg(&expected)
             .env("CHROMIUM", &tools.chromium),
         BROWSER_LIMIT,
@@ -83,10 +90,12 @@ fn the_book_works_in_a_browser() {
         );
     }
     if run.code != Some(0) {
-        panic!(
-            "the book does not work in the browser (screenshots in {}):\n{report}",
-            shots.display()
-        );
+        let shown = if take_screenshots {
+            format!(" (screenshots in {})", shots.display())
+        } else {
+            String::new()
+        };
+        panic!("the book does not work in the browser{shown}:\n{report}");
     }
     eprintln!("{report}");
     let which = if selection.is_empty() {
@@ -94,10 +103,14 @@ fn the_book_works_in_a_browser() {
     } else {
         format!("the pages matching BOOK_PAGES={selection}")
     };
+    let screenshots = if take_screenshots {
+        format!("screenshots (light, navy, 390 px) in {}", shots.display())
+    } else {
+        "no screenshots in CI (BROWSER_SCREENSHOTS=1 takes them)".to_string()
+    };
     say(&format!(
-        "browser check passed in {:.1} s for {which}; screenshots (light, navy, 390 px) in {}",
-        started.elapsed().as_secs_f64(),
-        shots.display()
+        "browser check passed in {:.1} s for {which}; {screenshots}",
+        started.elapsed().as_secs_f64()
     ));
 }
 
