@@ -14,8 +14,9 @@ use std::time::Duration;
 const USAGE: &str = "usage: ch16_maps [SECONDS]
 Each of 1, then 2 threads works for SECONDS (default 0.2) per run on a map of 1024 u64 keys,
 all present from the start: 95% reads or 50% reads, the rest overwrites, on keys drawn at
-random. Prints millions of operations per second, best and slowest of 3 runs, and the
-2-thread runs' context switches.
+random. Prints millions of operations per second, best and slowest of 3 runs, and for the
+2-thread runs their context switches, the lowest share of a run that both threads' windows
+covered, and the machine's steal time.
 ";
 
 const KEYS: u64 = 1024;
@@ -146,14 +147,25 @@ fn main() -> ExitCode {
         "millions of operations per second, best (slowest) of 3 runs of {:.2} s, {KEYS} keys;",
         budget.as_secs_f64()
     );
-    println!("thousands of context switches per second of the 2-thread runs (both mixes):");
+    println!("2-thread runs of both mixes: thousands of context switches per second, the lowest");
+    println!(
+        "share of a run that both threads' windows covered, steal time as a share of both cores:"
+    );
     println!(
         "{:<24} {:>13} {:>13} {:>13} {:>13}",
         "", "95% reads", "", "50% reads", ""
     );
     println!(
-        "{:<24} {:>13} {:>13} {:>13} {:>13} {:>6} {:>9}",
-        "map", "1 thread", "2 threads", "1 thread", "2 threads", "slept", "preempted"
+        "{:<24} {:>13} {:>13} {:>13} {:>13} {:>6} {:>9} {:>7} {:>7}",
+        "map",
+        "1 thread",
+        "2 threads",
+        "1 thread",
+        "2 threads",
+        "slept",
+        "preempted",
+        "overlap",
+        "steal"
     );
     type Make = fn() -> Box<dyn SharedMap>;
     let maps: [(&str, Make); 5] = [
@@ -167,7 +179,7 @@ fn main() -> ExitCode {
     ];
     for (name, make) in maps {
         let mut row = format!("{name:<24}");
-        let (mut slept, mut preempted) = (0.0, 0.0);
+        let (mut slept, mut preempted, mut overlap, mut steal) = (0.0, 0.0, 1.0f64, 0.0);
         for reads in [95, 50] {
             for threads in [1, 2] {
                 let rates = match ops_per_second(&*make(), threads, budget, reads) {
@@ -181,11 +193,18 @@ fn main() -> ExitCode {
                     // Each mix ran for the same time: the mean of the two rates.
                     slept += rates.slept_per_s / 2.0;
                     preempted += rates.preempted_per_s / 2.0;
+                    overlap = overlap.min(rates.overlap);
+                    steal += rates.steal / 2.0;
                 }
                 row += &format!(" {:>13}", rates.cell());
             }
         }
-        println!("{row} {:>6.1} {:>9.1}", slept / 1e3, preempted / 1e3);
+        let placement = format!("{:>6.1}% {:>6.1}%", 100.0 * overlap, 100.0 * steal);
+        println!(
+            "{row} {:>6.1} {:>9.1} {placement:>15}",
+            slept / 1e3,
+            preempted / 1e3
+        );
     }
     ExitCode::SUCCESS
 }

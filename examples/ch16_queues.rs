@@ -4,7 +4,7 @@ mod ch16_common;
 
 use ch16_common::cli;
 use ch16_common::switches::Switches;
-use ch16_common::timing::{rates, timed_run, Rates, Run};
+use ch16_common::timing::{rates, span_and_overlap, steal_seconds, timed_run, Rates, Run};
 use crossbeam::channel;
 use crossbeam::queue::{ArrayQueue, SegQueue};
 use crossbeam::utils::Backoff;
@@ -19,7 +19,10 @@ const USAGE: &str = "usage: ch16_queues [SECONDS]
 Passes numbers through each queue for SECONDS (default 0.3) per run: on 1 thread in batches
 of 512, then from a producer thread to a consumer thread, and checks that they arrive in
 order. Prints millions of items per second, best and slowest of 3 runs, the 2-thread runs'
-context switches and the deepest the queue got; first shows what a full bounded queue does.
+context switches, the deepest the queue got, the lowest share of a run that both threads'
+windows covered and the machine's steal time; first shows what a full bounded queue does.
+Last, the lock-based queue and its buggy twin with a producer that waits 1 microsecond
+after each item, so that the consumer keeps finding the queue empty.
 ";
 
 const CAPACITY: usize = 1024;
@@ -30,6 +33,8 @@ const END: u64 = u64::MAX;
 /// that every `SAMPLE` items, to see how deep the queue is.
 const PUBLISH: u64 = 64;
 const SAMPLE: u64 = 1024;
+/// How long the paced producer of the last table waits after each item.
+const PACE: Duration = Duration::from_micros(1);
 
 // ANCHOR: queue
 /// A queue as a producer and a consumer use it: `send` waits while the queue is full,
@@ -152,10 +157,16 @@ fn one_thread(queue: &dyn Queue, budget: Duration, in_order: &AtomicBool) -> Res
     })
 }
 
-/// A producer thread sends for `budget`, then `END`; this thread receives and checks the
-/// order. Also returns the deepest the queue was seen (sampled every `SAMPLE` items).
-fn two_threads(queue: &dyn Queue, budget: Duration) -> Result<(Run, bool, u64), String> {
+/// A producer thread sends for `budget`, then `END`, waiting `pace` (a spin on the clock)
+/// after each item; this thread receives and checks the order. Also returns the deepest the
+/// queue was seen (sampled every `SAMPLE` items).
+fn two_threads(
+    queue: &dyn Queue,
+    budget: Duration,
+    pace: Duration,
+) -> Result<(Run, bool, u64), String> {
     let sent = AtomicU64::new(0);
+    let steal_before = steal_seconds();
     thread::scope(|s| {
         let producer = thread::Builder::new()
             .spawn_scoped(s, || {
@@ -172,14 +183,23 @@ fn two_threads(queue: &dyn Queue, budget: Duration) -> Result<(Run, bool, u64), 
                 let start = Instant::now();
                 let mut i = 0;
                 while start.elapsed() < budget {
-                    (i..i + PUBLISH).for_each(|i| queue.send(i));
+                    for i in i..i + PUBLISH {
+                        queue.send(i);
+                        if !pace.is_zero() {
+                            let next = Instant::now() + pace;
+                            while Instant::now() < next {
+                                std::hint::spin_loop();
+                            }
+                        }
+                    }
                     i += PUBLISH;
                     sent.store(i, Relaxed);
                 }
-                (start, i, Switches::now().since(before))
+                ((start, Instant::now()), i, Switches::now().since(before))
             })
             .map_err(|e| format!("could not start the producer: {e}"))?;
         let before = Switches::now();
+        let consumer_start = Instant::now();
         let (mut received, mut in_order, mut deepest) = (0, true, 0);
         loop {
             let value = queue.recv();
@@ -194,18 +214,20 @@ fn two_threads(queue: &dyn Queue, budget: Duration) -> Result<(Run, bool, u64), 
         }
         let end = Instant::now();
         let consumer = Switches::now().since(before);
-        let (start, items, producer) = producer
+        let (window, items, producer) = producer
             .join()
             .map_err(|_| "the producer panicked".to_string())?;
         let switches = Switches {
             slept: producer.slept + consumer.slept,
             preempted: producer.preempted + consumer.preempted,
         };
+        let (elapsed, overlap) = span_and_overlap(&[window, (consumer_start, end)]);
         let run = Run {
             ops: items,
-            elapsed: end - start,
+            elapsed,
             switches,
-            ..Run::default() // the overlap and steal columns are the counters page's
+            overlap,
+            steal: steal_seconds() - steal_before,
         };
         Ok((run, in_order && received == items, deepest))
     })
@@ -253,23 +275,23 @@ fn main() -> ExitCode {
         budget.as_secs_f64()
     );
     println!(
-        "2-thread runs: thousands of context switches per second, deepest queue in thousands:"
+        "2-thread runs: thousands of context switches per second, deepest queue in thousands,"
     );
     println!(
-        "{:<34} {:>13} {:>13} {:>6} {:>9} {:>8}",
-        "queue", "1 thread", "2 threads", "slept", "preempted", "deepest"
+        "lowest share of a run both threads' windows covered, steal time as a share of both cores:"
+    );
+    println!(
+        "{:<28} {:>14} {:>13} {:>6} {:>9} {:>8} {:>7} {:>7}",
+        "queue", "1 thread", "2 threads", "slept", "preempted", "deepest", "overlap", "steal"
     );
     type Make = fn() -> Box<dyn Queue>;
-    let queues: [(&str, Make); 5] = [
+    let queues: [(&str, Make); 4] = [
         ("ArrayQueue (bounded 1024)", || {
             Box::new(ArrayQueue::new(CAPACITY))
         }),
         ("SegQueue (unbounded)", || Box::new(SegQueue::new())),
         ("Mutex<VecDeque> (unbounded)", || {
             Box::new(Mutex::new(VecDeque::new()))
-        }),
-        ("  the same, lock held in back-off", || {
-            Box::new(LockHeldInBackoff(Mutex::new(VecDeque::new())))
         }),
         ("channel::bounded(1024)", || {
             let (sender, receiver) = channel::bounded(CAPACITY);
@@ -281,7 +303,7 @@ fn main() -> ExitCode {
         let mut deepest = 0;
         let measured = rates(3, || one_thread(&*make(), budget, &in_order)).and_then(|one| {
             let two = rates(3, || {
-                let (run, ok, depth) = two_threads(&*make(), budget)?;
+                let (run, ok, depth) = two_threads(&*make(), budget, Duration::ZERO)?;
                 if !ok {
                     in_order.store(false, Relaxed);
                 }
@@ -298,14 +320,56 @@ fn main() -> ExitCode {
             }
         };
         println!(
-            "{name:<34} {:>13} {:>13} {:>6.1} {:>9.1} {:>8.1}",
+            "{name:<28} {:>14} {:>13} {:>6.1} {:>9.1} {:>8.1} {}",
             one.cell(),
             two.cell(),
             two.slept_per_s / 1e3,
             two.preempted_per_s / 1e3,
             deepest as f64 / 1e3,
+            two.placement(7),
         );
     }
+    // ANCHOR: paced
+    println!(
+        "producer waiting {} microsecond after each item, 2 threads, same columns:",
+        PACE.as_micros()
+    );
+    let paced: [(&str, Make); 2] = [
+        ("Mutex<VecDeque> (unbounded)", || {
+            Box::new(Mutex::new(VecDeque::new()))
+        }),
+        ("  lock held in back-off", || {
+            Box::new(LockHeldInBackoff(Mutex::new(VecDeque::new())))
+        }),
+    ];
+    for (name, make) in paced {
+        let mut deepest = 0;
+        let two = rates(3, || {
+            let (run, ok, depth) = two_threads(&*make(), budget, PACE)?;
+            if !ok {
+                in_order.store(false, Relaxed);
+            }
+            deepest = deepest.max(depth);
+            Ok(run)
+        });
+        let two = match two {
+            Ok(two) => two,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        println!(
+            "{name:<28} {:>14} {:>13} {:>6.1} {:>9.1} {:>8.1} {}",
+            "",
+            two.cell(),
+            two.slept_per_s / 1e3,
+            two.preempted_per_s / 1e3,
+            deepest as f64 / 1e3,
+            two.placement(7),
+        );
+    }
+    // ANCHOR_END: paced
     println!(
         "every item arrived once, in order: {}",
         in_order.load(Relaxed)

@@ -74,7 +74,7 @@ impl<T> TreiberStack<T> {
         self.pop_counting(guard, &mut 0)
     }
 
-    /// `push_with` that adds the compare-exchanges it lost to `failed`.
+    /// `push_with` that adds the compare-exchanges it lost to `failed` (one per lap).
     fn push_counting(&self, value: T, guard: &Guard, failed: &mut u64) {
         let mut node = Owned::new(Node {
             value: ManuallyDrop::new(value),
@@ -99,7 +99,7 @@ impl<T> TreiberStack<T> {
         }
     }
 
-    /// `pop_with` that adds the compare-exchanges it lost to `failed`.
+    /// `pop_with` that adds the compare-exchanges it lost to `failed` (one per lap).
     fn pop_counting(&self, guard: &Guard, failed: &mut u64) -> Option<T> {
         loop {
             let head = self.head.load(Acquire, guard);
@@ -156,15 +156,36 @@ unsafe impl<T: Send> Sync for TreiberStack<T> {}
 
 // ANCHOR: stress
 /// What the stress test saw: values out in all, whether each came out exactly once, pops
-/// during the run and how many of them took the other thread's value, and the
-/// compare-exchanges that pushes and pops lost to the other thread.
+/// during the run and how many of them took the other thread's value, the pushes and pops
+/// that lost at least one compare-exchange to the other thread, and how many they lost.
 struct Stress {
     total: u64,
     once: bool,
     pops: u64,
     others: u64,
+    retried_pushes: u64,
+    retried_pops: u64,
     failed_pushes: u64,
     failed_pops: u64,
+}
+
+/// Compare-exchanges lost, and operations that lost at least one, for one thread.
+#[derive(Default)]
+struct Losses {
+    failed: u64,
+    retried: u64,
+}
+
+impl Losses {
+    /// Runs `op` with a counter of lost compare-exchanges, and counts the operation once
+    /// in `retried` if it lost any.
+    fn count<R>(&mut self, op: impl FnOnce(&mut u64) -> R) -> R {
+        let mut lost = 0;
+        let result = op(&mut lost);
+        self.failed += lost;
+        self.retried += u64::from(lost > 0);
+        result
+    }
 }
 
 /// Both threads push their own values in bursts of `BURST` and pop as many after each
@@ -173,26 +194,27 @@ struct Stress {
 fn stress() -> Result<Stress, String> {
     let stack = TreiberStack::new();
     let gate = Gate::default();
-    let results: Vec<(Vec<u64>, u64, u64)> = thread::scope(|s| {
+    let results: Vec<(Vec<u64>, Losses, Losses)> = thread::scope(|s| {
         let mut workers = Vec::new();
         for t in 0..2u64 {
             let (stack, gate) = (&stack, &gate);
             let worker = thread::Builder::new().spawn_scoped(s, move || {
-                let (mut mine, mut failed_push, mut failed_pop) = (Vec::new(), 0, 0);
+                let (mut mine, mut push, mut pop) =
+                    (Vec::new(), Losses::default(), Losses::default());
                 if gate.wait() {
                     for burst in 0..STRESS_OPS / BURST {
                         for i in 0..BURST {
                             let guard = epoch::pin();
                             let value = t * STRESS_OPS + burst * BURST + i;
-                            stack.push_counting(value, &guard, &mut failed_push);
+                            push.count(|lost| stack.push_counting(value, &guard, lost));
                         }
                         for _ in 0..BURST {
                             let guard = epoch::pin();
-                            mine.extend(stack.pop_counting(&guard, &mut failed_pop));
+                            mine.extend(pop.count(|lost| stack.pop_counting(&guard, lost)));
                         }
                     }
                 }
-                (mine, failed_push, failed_pop)
+                (mine, push, pop)
             });
             match worker {
                 Ok(worker) => workers.push(worker),
@@ -215,8 +237,10 @@ fn stress() -> Result<Stress, String> {
             mine.iter().filter(|&&v| v / STRESS_OPS != t).count() as u64
         })
         .sum();
-    let failed_pushes = results.iter().map(|r| r.1).sum();
-    let failed_pops = results.iter().map(|r| r.2).sum();
+    let failed_pushes = results.iter().map(|r| r.1.failed).sum();
+    let failed_pops = results.iter().map(|r| r.2.failed).sum();
+    let retried_pushes = results.iter().map(|r| r.1.retried).sum();
+    let retried_pops = results.iter().map(|r| r.2.retried).sum();
     let mut seen = vec![0u8; 2 * STRESS_OPS as usize];
     let left = std::iter::from_fn(|| stack.pop());
     for value in results.into_iter().flat_map(|r| r.0).chain(left) {
@@ -227,6 +251,8 @@ fn stress() -> Result<Stress, String> {
         once: seen.iter().all(|&n| n == 1),
         pops,
         others,
+        retried_pushes,
+        retried_pops,
         failed_pushes,
         failed_pops,
     })
@@ -283,7 +309,12 @@ fn main() -> ExitCode {
         percent(st.others, st.pops)
     );
     println!(
-        "compare-exchanges lost to the other thread: {:.2}% of pushes, {:.2}% of pops",
+        "lost at least one compare-exchange to the other thread: {:.2}% of pushes, {:.2}% of pops",
+        percent(st.retried_pushes, 2 * STRESS_OPS),
+        percent(st.retried_pops, st.pops)
+    );
+    println!(
+        "compare-exchanges lost, per 100 operations: {:.2} per 100 pushes, {:.2} per 100 pops",
         percent(st.failed_pushes, 2 * STRESS_OPS),
         percent(st.failed_pops, st.pops)
     );
@@ -294,10 +325,11 @@ fn main() -> ExitCode {
         "push+pop pairs per second (millions), best (slowest) of 3 runs of {:.2} s;",
         budget.as_secs_f64()
     );
-    println!("thousands of context switches per second of the 2-thread runs:");
+    println!("2-thread runs: thousands of context switches per second, the lowest share of a");
+    println!("run that both threads' windows covered, steal time as a share of both cores:");
     println!(
-        "{:<30} {:>15} {:>15} {:>6} {:>9}",
-        "stack", "1 thread", "2 threads", "slept", "preempted"
+        "{:<30} {:>15} {:>15} {:>6} {:>9} {:>7} {:>7}",
+        "stack", "1 thread", "2 threads", "slept", "preempted", "overlap", "steal"
     );
     type Make = fn() -> Box<dyn Fn(u64) + Sync>;
     let mutex_vec: Make = || {
@@ -366,19 +398,20 @@ fn main() -> ExitCode {
             }
         };
         println!(
-            "{name:<30} {:>15} {:>15} {:>6.1} {:>9.1}",
+            "{name:<30} {:>15} {:>15} {:>6.1} {:>9.1} {}",
             one.cell(),
             two.cell(),
             two.slept_per_s / 1e3,
-            two.preempted_per_s / 1e3
+            two.preempted_per_s / 1e3,
+            two.placement(7)
         );
     }
     // More threads than cores: a thread can lose its core in the middle of an operation.
     println!("more threads than cores: push+pop pairs per second (millions), best (slowest)");
-    println!("of 3 runs, and thousands of context switches per second (slept/preempted):");
+    println!("of 3 runs, thousands of context switches per second (slept/preempted), steal:");
     println!(
-        "{:<8} {:>15} {:>13} {:>15} {:>13}",
-        "threads", "Mutex<Vec<u64>>", "switches", "TreiberStack", "switches"
+        "{:<8} {:>15} {:>13} {:>15} {:>13} {:>6}",
+        "threads", "Mutex<Vec<u64>>", "switches", "TreiberStack", "switches", "steal"
     );
     for threads in [2, 4, 8] {
         let measured = pairs_per_second(threads, budget, mutex_vec)
@@ -392,8 +425,9 @@ fn main() -> ExitCode {
         };
         let switches =
             |r: &Rates| format!("{:.1}/{:.1}", r.slept_per_s / 1e3, r.preempted_per_s / 1e3);
+        let steal = format!("{:.1}%", 50.0 * (m.steal + t.steal));
         println!(
-            "{threads:<8} {:>15} {:>13} {:>15} {:>13}",
+            "{threads:<8} {:>15} {:>13} {:>15} {:>13} {steal:>6}",
             m.cell(),
             switches(&m),
             t.cell(),

@@ -72,18 +72,27 @@ pub fn timed_run<S: FnMut() -> u64>(
             run.switches.slept += switches.slept;
             run.switches.preempted += switches.preempted;
         }
-        let first_start = windows.iter().map(|w| w.0).min();
-        let last_start = windows.iter().map(|w| w.0).max();
-        let first_end = windows.iter().map(|w| w.1).min();
-        let last_end = windows.iter().map(|w| w.1).max();
-        if let (Some(a), Some(b), Some(c), Some(d)) = (first_start, last_start, first_end, last_end)
-        {
-            run.elapsed = d - a;
-            run.overlap = c.saturating_duration_since(b).as_secs_f64() / run.elapsed.as_secs_f64();
-        }
+        (run.elapsed, run.overlap) = span_and_overlap(&windows);
         run.steal = steal_seconds() - steal_before;
         Ok(run)
     })
+}
+
+/// The wall time from the first window's start to the last one's end, and the share of it
+/// that every window covered: (earliest end - latest start) / (latest end - earliest start).
+pub fn span_and_overlap(windows: &[(Instant, Instant)]) -> (Duration, f64) {
+    let first_start = windows.iter().map(|w| w.0).min();
+    let last_start = windows.iter().map(|w| w.0).max();
+    let first_end = windows.iter().map(|w| w.1).min();
+    let last_end = windows.iter().map(|w| w.1).max();
+    match (first_start, last_start, first_end, last_end) {
+        (Some(a), Some(b), Some(c), Some(d)) if d > a => {
+            let span = d - a;
+            let shared = c.saturating_duration_since(b);
+            (span, shared.as_secs_f64() / span.as_secs_f64())
+        }
+        _ => (Duration::ZERO, 0.0),
+    }
 }
 
 /// The machine's steal time so far, in seconds summed over its cores: the eighth number
@@ -142,6 +151,13 @@ impl Rates {
     /// `best (slowest)`, in millions a second.
     pub fn cell(&self) -> String {
         format!("{:.2} ({:.2})", self.best / 1e6, self.slowest / 1e6)
+    }
+
+    /// The lowest overlap and the steal time, as percentages, each `width` wide.
+    pub fn placement(&self, width: usize) -> String {
+        let overlap = format!("{:.1}%", 100.0 * self.overlap);
+        let steal = format!("{:.1}%", 100.0 * self.steal);
+        format!("{overlap:>width$} {steal:>width$}")
     }
 }
 
