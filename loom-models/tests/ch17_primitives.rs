@@ -158,7 +158,8 @@ fn arc_with_relaxed_count_down_is_rejected() {
 }
 
 /// A fence cannot be `Relaxed` (it panics), so the fence's weakened version is a `Release`
-/// fence, which orders nothing that comes after it.
+/// fence, which has no acquire half: it orders this thread's earlier accesses before its
+/// later stores, but makes nothing the other thread did happen before the free.
 #[test]
 fn arc_with_release_fence_is_rejected() {
     rejected(
