@@ -370,9 +370,9 @@ fn try_server(
         failed.load(Ordering::Relaxed),
     );
     println!(
-        "{}: good clients got {:.1} answers a second ({:.1}% failed); a new client was served after every input: {all_served}",
+        "{}: good clients got {:.1} thousand answers a second ({:.1}% failed); a new client was served after every input: {all_served}",
         kind.name(),
-        ok as f64 / seconds,
+        ok as f64 / seconds / 1000.0,
         100.0 * bad as f64 / (ok + bad).max(1) as f64,
     );
     Ok(())

@@ -111,6 +111,19 @@ fn serve(args: &[String]) -> ExitCode {
 }
 
 // ANCHOR: measure
+/// How many times, on the whole machine, a listener's accept queue was full when a
+/// connection came (`ListenOverflows` in the `TcpExt` lines of `/proc/net/netstat`).
+fn listen_overflows() -> std::io::Result<u64> {
+    let netstat = std::fs::read_to_string("/proc/net/netstat")?;
+    let mut tcp_ext = netstat.lines().filter(|l| l.starts_with("TcpExt:"));
+    let (names, values) = (tcp_ext.next().unwrap_or(""), tcp_ext.next().unwrap_or(""));
+    let mut found = names.split_whitespace().zip(values.split_whitespace());
+    found
+        .find(|(name, _)| *name == "ListenOverflows")
+        .and_then(|(_, v)| v.parse().ok())
+        .ok_or_else(|| std::io::Error::other("no ListenOverflows in /proc/net/netstat"))
+}
+
 /// CPU seconds so far: the whole machine's busy, idle and stolen time (the first line of
 /// `/proc/stat`), and this process's own (the load generator's).
 #[derive(Clone, Copy, Default)]
@@ -149,12 +162,15 @@ struct Cell {
     runs: Vec<Run>,
     cpu: Cpu,
     wall: f64,
+    overflows: u64,
 }
 
 fn measure(plan: &Plan) -> Result<(), Box<dyn std::error::Error>> {
     let runtime = tokio::runtime::Runtime::new()?;
+    // A thousand connections are a thousand descriptors on each side.
+    let limit = rlimit::increase_nofile_limit(u64::MAX)?;
     println!(
-        "machine: {} cores, shared by the load generator and the server",
+        "machine: {} cores, shared by the load generator and the server; open-file limit {limit}",
         std::thread::available_parallelism()?
     );
     println!(
@@ -178,6 +194,7 @@ fn measure(plan: &Plan) -> Result<(), Box<dyn std::error::Error>> {
     for _ in 0..plan.repeats {
         for (server, row) in servers.iter().zip(&mut cells) {
             for (&connections, cell) in plan.connections.iter().zip(row.iter_mut()) {
+                let overflows = listen_overflows()?;
                 let (before, began) = (cpu_now(server)?, Instant::now());
                 cell.runs
                     .push(runtime.block_on(run(server.addr, connections, warmup, window)));
@@ -188,19 +205,29 @@ fn measure(plan: &Plan) -> Result<(), Box<dyn std::error::Error>> {
                 cell.cpu.steal += after.steal - before.steal;
                 cell.cpu.generator += after.generator - before.generator;
                 cell.cpu.server += after.server - before.server;
+                cell.overflows += listen_overflows()?.saturating_sub(overflows);
             }
         }
     }
+    // What the children printed after their address (the Python reactor: its version).
+    let mut said = String::new();
     for server in servers {
-        server.stop()?;
+        said += &server.stop()?;
     }
-    println!("thousands of requests per second; cores: the average number busy in each part, during the cell's runs");
-    println!("server   conns  req/s  (min-max)        p50 ms  p99 ms   max ms  failed reopened  CPU us/req | cores: server   gen  other  idle  steal");
+    println!("ready: the fewest clients, of conns, answered once before a run's clock started;");
+    println!(
+        "ovfl: times a connection found a listener's accept queue full (on the whole machine);"
+    );
+    println!(
+        "req/s in thousands; cores: the average number busy in each part, during the cell's runs"
+    );
+    println!("server   conns ready ovfl  req/s  (min-max)        p50 ms  p99 ms   max ms  failed reopened  CPU us/req | cores: server   gen  other  idle  steal");
     for (name, row) in plan.servers.iter().zip(&cells) {
         for (&connections, cell) in plan.connections.iter().zip(row) {
             print_cell(name, connections, cell);
         }
     }
+    print!("{said}");
     Ok(())
 }
 
@@ -235,10 +262,13 @@ fn print_cell(name: &str, connections: usize, cell: &Cell) {
     let failed: u64 = runs.iter().map(|r| r.failed).sum();
     let reopened: u64 = runs.iter().map(|r| r.reopened).sum();
     let attempts = (answered + failed).max(1) as f64;
+    let ready = runs.iter().map(|r| r.ready).min().unwrap_or(0);
     let cores = |seconds: f64| seconds / cell.wall;
-    let other = cell.cpu.busy - cell.cpu.server - cell.cpu.generator;
+    // Each part is read in ticks of 1/100 s, so the difference can come out a hair below 0.
+    let other = (cell.cpu.busy - cell.cpu.server - cell.cpu.generator).max(0.0);
     println!(
-        "{name:<8} {connections:>5}  {:>6.1} {:<15} {p50:>7.3} {p99:>7.3} {max:>8.3}  {:>5.1}%  {:>6.1}%  {cpu_us:>9.1}  |  {:>12.2} {:>5.2} {:>6.2} {:>5.2} {:>6.2}",
+        "{name:<8} {connections:>5} {ready:>5} {:>4}  {:>6.1} {:<15} {p50:>7.3} {p99:>7.3} {max:>8.3}  {:>5.1}%  {:>6.1}%  {cpu_us:>9.1}  |  {:>12.2} {:>5.2} {:>6.2} {:>5.2} {:>6.2}",
+        cell.overflows,
         median(rates.clone()),
         format!("({low:.1}-{high:.1})"),
         100.0 * failed as f64 / attempts,

@@ -170,7 +170,7 @@ def main() -> None:
     listener.setblocking(False)
     host, port = listener.getsockname()
     print(f"listening on {host}:{port}", flush=True)
-    print(f"python {sys.version.split()[0]}", file=sys.stderr, flush=True)
+    print(f"python {sys.version.split()[0]}", flush=True)  # the parent prints it last
     serve(listener)
 
 

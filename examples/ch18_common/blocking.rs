@@ -3,7 +3,7 @@
 // waits on one socket at a time.
 
 use super::http::{refusal, Answer, Next, Session};
-use super::server::{accept_backoff, Config, Counters, Server};
+use super::server::{accept_backoff, listen, Config, Counters, Server};
 use std::collections::HashMap;
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -195,7 +195,7 @@ pub fn refuse_now(mut stream: TcpStream) {
 // ANCHOR: threads
 /// Design (a): one thread per connection.
 pub fn thread_per_connection(config: Config) -> io::Result<Server> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let listener = listen()?; // a longer accept queue than `bind` gives
     let addr = listener.local_addr()?;
     let listener_view = stop_handle(&listener)?;
     let shared = Shared::new(config);
@@ -285,7 +285,7 @@ fn wake_acceptor(
 /// queue. A full queue means the server is saturated: the acceptor answers `503` at once
 /// instead of letting connections pile up.
 pub fn pool(config: Config) -> io::Result<Server> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let listener = listen()?; // a longer accept queue than `bind` gives
     let addr = listener.local_addr()?;
     let listener_view = stop_handle(&listener)?;
     let shared = Shared::new(config);

@@ -47,10 +47,13 @@ impl ChildServer {
         ChildServer::start(command)
     }
 
-    /// The Python reactor of section 5.
+    /// The Python reactor of section 5, `python/ch18_reactor.py` in the project's folder
+    /// (where `Cargo.toml` is), wherever the program is started from.
     pub fn python() -> io::Result<ChildServer> {
+        let script =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("python/ch18_reactor.py");
         let mut command = Command::new("python3");
-        command.arg("python/ch18_reactor.py");
+        command.arg(script);
         ChildServer::start(command)
     }
 

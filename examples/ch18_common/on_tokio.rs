@@ -3,7 +3,7 @@
 
 use super::blocking::refuse_now;
 use super::http::{refusal, Answer, Next, Session};
-use super::server::{accept_backoff, Config, Counters, Server};
+use super::server::{accept_backoff, listen, Config, Counters, Server};
 use std::io;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -89,7 +89,7 @@ async fn linger(mut stream: TcpStream) -> io::Result<()> {
 
 // ANCHOR: accept
 pub fn tokio_server(config: Config) -> io::Result<Server> {
-    let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let std_listener = listen()?; // a longer accept queue than `bind` gives
     std_listener.set_nonblocking(true)?;
     let addr = std_listener.local_addr()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

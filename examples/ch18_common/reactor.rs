@@ -3,7 +3,7 @@
 // goes without blocking.
 
 use super::http::{refusal, Answer, Next, Session};
-use super::server::{accept_backoff, Config, Counters, Server};
+use super::server::{accept_backoff, listen, Config, Counters, Server};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token, Waker};
 use std::collections::{BTreeSet, VecDeque};
@@ -143,7 +143,9 @@ impl Slab {
 
 // ANCHOR: reactor
 pub fn reactor(config: Config) -> io::Result<Server> {
-    let mut listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+    let std_listener = listen()?; // a longer accept queue than `bind` gives
+    std_listener.set_nonblocking(true)?;
+    let mut listener = TcpListener::from_std(std_listener);
     let addr = listener.local_addr()?;
     let poll = Poll::new()?;
     poll.registry()
@@ -183,6 +185,7 @@ fn event_loop(
     let mut deadlines: BTreeSet<(Instant, usize)> = BTreeSet::new();
     let mut listener = Some(listener);
     let mut paused_until: Option<Instant> = None; // accepting, after an accept error
+    let mut accept_more = false; // the last accepting turn spent its budget
     let mut stop_by: Option<Instant> = None; // set when stopping: the grace period's end
                                              // Connections that used up their turn while still ready: no event will come for them.
     let mut ready: VecDeque<usize> = VecDeque::new();
@@ -193,7 +196,7 @@ fn event_loop(
             .flatten()
             .min();
         let mut timeout = next_timer.map(|t| t.saturating_duration_since(now));
-        if !ready.is_empty() {
+        if !ready.is_empty() || accept_more {
             timeout = Some(Duration::ZERO); // look for new events, then serve those too
         }
         if let Err(e) = poll.poll(&mut events, timeout) {
@@ -202,7 +205,8 @@ fn event_loop(
             }
             return Err(e);
         }
-        let mut accept_now = paused_until.is_some_and(|t| Instant::now() >= t);
+        let mut accept_now = accept_more || paused_until.is_some_and(|t| Instant::now() >= t);
+        accept_more = false;
         for event in events.iter() {
             match event.token() {
                 // While paused, a new connection waits for the pause to end.
@@ -262,7 +266,11 @@ fn event_loop(
         }
         if accept_now {
             if let Some(l) = &listener {
-                paused_until = accept_all(l, &poll, &mut slab, &mut deadlines, &config, counters);
+                match accept_all(l, &poll, &mut slab, &mut deadlines, &config, counters) {
+                    Accepted::Drained => paused_until = None,
+                    Accepted::Budget => (paused_until, accept_more) = (None, true),
+                    Accepted::PauseUntil(t) => paused_until = Some(t),
+                }
             }
         }
         // Connections whose time ran out: a `408` if they sent part of a request and no
@@ -292,8 +300,21 @@ fn event_loop(
     }
 }
 
-/// Accepts until the listener has nothing more (`WouldBlock`), or until an accept error
-/// that calls for a pause, whose end it returns.
+/// How many connections one turn of the loop accepts, like a connection's `turn_budget`:
+/// a flood of connects must not keep the loop from the connections it already has.
+const ACCEPT_BUDGET: usize = 64;
+
+enum Accepted {
+    /// The listener had nothing more (`WouldBlock`).
+    Drained,
+    /// `ACCEPT_BUDGET` accepted: more may wait, and no new event will say so.
+    Budget,
+    /// An accept error that calls for a pause, until then.
+    PauseUntil(Instant),
+}
+
+/// Accepts until the listener has nothing more, the budget is spent, or an accept error
+/// calls for a pause.
 fn accept_all(
     listener: &TcpListener,
     poll: &Poll,
@@ -301,13 +322,13 @@ fn accept_all(
     deadlines: &mut BTreeSet<(Instant, usize)>,
     config: &Config,
     counters: &Counters,
-) -> Option<Instant> {
-    loop {
+) -> Accepted {
+    for _ in 0..ACCEPT_BUDGET {
         let mut stream = match listener.accept() {
             Ok((stream, _)) => stream,
-            Err(e) if e.kind() == ErrorKind::WouldBlock => return None,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return Accepted::Drained,
             Err(e) => match accept_backoff(&e) {
-                Some(pause) => return Some(Instant::now() + pause),
+                Some(pause) => return Accepted::PauseUntil(Instant::now() + pause),
                 None => continue,
             },
         };
@@ -349,6 +370,7 @@ fn accept_all(
         deadlines.insert((deadline, i));
         counters.open.fetch_add(1, Ordering::Relaxed);
     }
+    Accepted::Budget
 }
 
 /// One turn of connection `i`: drive it, move its deadline, and queue or close it.

@@ -110,6 +110,31 @@ impl Server {
     }
 }
 
+// ANCHOR: listen
+/// The length of each listener's accept queue (the `backlog` of listen(2)).
+pub const BACKLOG: u32 = 4096;
+
+/// A listener on `127.0.0.1:0` with an accept queue of `BACKLOG` connections. std's
+/// `TcpListener::bind` asks for 128, and mio's for the same, which a thousand clients that
+/// connect at once overflow: Linux then drops their SYNs, and each client tries again after
+/// a second. std cannot set the backlog; tokio's `TcpSocket` can, and hands the listener on
+/// through tokio's reactor, so a small runtime lends it one for that moment. (The `socket2`
+/// crate does it without one.) Linux caps the backlog at `net.core.somaxconn`, 4096 since
+/// Linux 5.4. The listener comes back in blocking mode, as `bind`'s does.
+pub fn listen() -> io::Result<std::net::TcpListener> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
+    let _inside = runtime.enter();
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.set_reuseaddr(true)?; // as std's `bind` does on Unix
+    socket.bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+    let listener = socket.listen(BACKLOG)?.into_std()?;
+    listener.set_nonblocking(false)?;
+    Ok(listener)
+}
+// ANCHOR_END: listen
+
 /// Accept errors: a failed connection (the peer reset it while it waited) costs nothing, so
 /// the loop goes on; running out of descriptors or memory does not go away by retrying at
 /// once, so the loop waits a little (chapter 11's lesson).
