@@ -118,8 +118,9 @@ fn count_primes(worker: &mut Worker, limit: u64, epochs: u64, in_flight: u64) ->
         }
         // No more records for this epoch from this worker ...
         input.advance_to(epoch + 1);
-        // ... and we wait until at most `in_flight` epochs are unfinished, everywhere: with
-        // 1, until the probe's frontier has passed this epoch.
+        // ... and we wait while `in_flight` epochs are unfinished, everywhere, so that feeding
+        // the next one never makes more than `in_flight`: with 1, until the probe's frontier
+        // has passed this epoch.
         let finished = (epoch + 2).saturating_sub(in_flight);
         // While it waits, the worker parks its thread until there is work, instead of spinning.
         worker.step_or_park_while(None, || probe.less_than(&finished));

@@ -4,11 +4,13 @@
 // times with `--process-index I --hosts ADDR,ADDR` (which is all a second machine would need
 // too), waits for them within a bound, and reads each worker's result from their standard
 // output. No process outlives `run`: every path out of it, an error included, kills and waits
-// for the copies it started.
+// for the copies it started. On threads, a worker that panics makes `run` return an error at
+// once, and the program ends instead of waiting for ever.
 
 use std::fmt;
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
+use std::panic::{self, AssertUnwindSafe};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::mpsc;
 use std::thread;
@@ -76,7 +78,7 @@ where
     run_with_limit(setup, forward, PROCESS_LIMIT, job)
 }
 
-/// `run`, with another bound on how long the processes may take.
+/// `run`, with another bound on how long the workers may take, on threads or processes.
 pub fn run_with_limit<T, F>(
     setup: Setup,
     forward: &[String],
@@ -97,8 +99,51 @@ where
         communication,
         worker: WorkerConfig::default(),
     };
-    join(timely::execute(config, job)?)
+    // Timely does not pass a worker thread's panic on to the other threads of its process,
+    // which would wait for the dead worker for ever. So each worker reports its own panic,
+    // and we wait for the workers on a thread of their own, within the bound.
+    let (report, reports) = mpsc::channel();
+    let alarm = report.clone();
+    let guarded = move |worker: &mut Worker| {
+        let index = worker.index();
+        match panic::catch_unwind(AssertUnwindSafe(|| job(worker))) {
+            Ok(result) => result,
+            Err(payload) => {
+                let _ = alarm.send(Ending::Panicked(index, panic_message(&*payload)));
+                panic::resume_unwind(payload)
+            }
+        }
+    };
+    let guards = timely::execute(config, guarded)?;
+    thread::spawn(move || report.send(Ending::Joined(join(guards))));
+    match reports.recv_timeout(limit) {
+        Ok(Ending::Joined(results)) => results,
+        Ok(Ending::Panicked(index, message)) => Err(format!(
+            "worker {index} panicked ({message}); the others would wait for it for ever"
+        )),
+        Err(_) => Err(format!(
+            "the workers did not finish within {} s",
+            limit.as_secs()
+        )),
+    }
     // ANCHOR_END: setup
+}
+
+/// How a run on threads ended: every worker joined, or one of them panicked first.
+enum Ending<T> {
+    Joined(Result<Vec<T>, String>),
+    Panicked(usize, String),
+}
+
+/// The text a panic was given, when it was a string.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    match payload.downcast_ref::<&str>() {
+        Some(text) => text.to_string(),
+        None => match payload.downcast_ref::<String>() {
+            Some(text) => text.clone(),
+            None => "no message".to_string(),
+        },
+    }
 }
 
 /// The side of a process that `run` started: runs `job` as process `place.index` of the
