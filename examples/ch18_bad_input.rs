@@ -123,6 +123,81 @@ fn never_reads(addr: SocketAddr, limit: Duration) -> std::io::Result<Option<f64>
     }
     Ok(None)
 }
+/// How many requests the batch client sends in its one write: 54 000 bytes, within the
+/// receive window of a fresh connection (about 64 KiB), so they reach the server as one piece.
+const BATCH: u64 = 3000;
+
+/// The mio loop as it was before it had a turn budget. A client sends `BATCH` pipelined
+/// requests in one write and reads the answers on a thread of its own; once the loop has
+/// started answering them, two good clients connect and ask for `/` again and again. The
+/// loop has a request of the batch to read until the last, and room to write its answers
+/// (about 340 KB, which the sockets' buffers hold), however slow the clients are. At each
+/// answer a good client gets, the server's count of answers less the good clients' count is
+/// at least what the batch has got: below `BATCH`, the batch still had requests waiting.
+fn mio_without_budget(config: &Config) -> Result<String, Box<dyn std::error::Error>> {
+    let config = Config {
+        turn_budget: usize::MAX,
+        ..config.clone()
+    };
+    let server = Kind::Mio.start(config)?;
+    let (addr, counters) = (server.addr, &server.counters);
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut reader = BufReader::with_capacity(1 << 16, stream.try_clone()?);
+    let (stop, good, during) = (AtomicBool::new(false), AtomicU64::new(0), AtomicU64::new(0));
+    let began = Instant::now();
+    let (got, took) = thread::scope(|s| -> std::io::Result<(u64, Duration)> {
+        let reading = s.spawn(move || {
+            let mut got = 0;
+            while got < BATCH {
+                match read_response(&mut reader) {
+                    Ok(Some((200, _, true))) => got += 1,
+                    _ => break,
+                }
+            }
+            (got, began.elapsed())
+        });
+        stream.write_all(&b"GET / HTTP/1.1\r\n\r\n".repeat(BATCH as usize))?;
+        // The good clients come once the loop is answering the batch (a condition, bounded).
+        let waited = Instant::now();
+        while Counters::get(&counters.answered) == 0 && waited.elapsed() < Duration::from_secs(10) {
+            thread::yield_now();
+        }
+        for _ in 0..2 {
+            s.spawn(|| {
+                let Ok(mut keeper) = Keeper::connect(addr) else {
+                    return;
+                };
+                while !stop.load(Ordering::Relaxed) {
+                    let Ok(Some((200, _, true))) = keeper.get("/") else {
+                        return;
+                    };
+                    let g = good.fetch_add(1, Ordering::Relaxed) + 1;
+                    if Counters::get(&counters.answered).saturating_sub(g) < BATCH {
+                        during.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+        let (got, took) = reading.join().expect("the reading thread panicked");
+        // Then the good clients are served: ten answers between them, within a bound.
+        let waited = Instant::now();
+        while good.load(Ordering::Relaxed) < 10 && waited.elapsed() < Duration::from_secs(10) {
+            thread::yield_now();
+        }
+        stop.store(true, Ordering::Relaxed);
+        Ok((got, took))
+    })?;
+    drop(stream);
+    server.stop();
+    let (good, during) = (good.load(Ordering::Relaxed), during.load(Ordering::Relaxed));
+    Ok(format!(
+        "mio with no turn budget: a client sent {BATCH} requests in one write and got {got} answers, {:.1} thousand a second; the good clients got {during} answers while it had requests waiting, and were served after it: {}; both served: {}",
+        got as f64 / took.as_secs_f64() / 1000.0,
+        good > during,
+        got == BATCH && during > 0,
+    ))
+}
 // ANCHOR_END: greedy
 
 /// Opens `count` silent connections, each once the server has taken the one before (its
@@ -144,14 +219,17 @@ fn over_the_limit(
                 && counters.open.load(Ordering::Relaxed) >= i.min(seated)
         };
         let began = Instant::now();
-        while !taken() && began.elapsed() < Duration::from_secs(2) {
+        while !taken() && began.elapsed() < Duration::from_secs(10) {
             thread::yield_now();
         }
     }
-    let refused = Counters::get(&counters.refused) - refused_before;
     let last = held.pop().expect("at least one");
     last.set_read_timeout(Some(Duration::from_secs(10)))?;
-    Ok((count as u64 - refused, refused, what_came_back(last)))
+    let got = what_came_back(last);
+    // Read only now: a server counts a refusal after `accepted` and before it closes the
+    // connection, so the count is complete once the last connection has been answered.
+    let refused = Counters::get(&counters.refused) - refused_before;
+    Ok((count as u64 - refused, refused, got))
 }
 
 // ANCHOR: together
@@ -167,7 +245,7 @@ fn silent_together(server: &Server, count: usize) -> std::io::Result<(String, f6
     }
     let began = Instant::now();
     while server.counters.open.load(Ordering::Relaxed) < count
-        && began.elapsed() < Duration::from_secs(2)
+        && began.elapsed() < Duration::from_secs(10)
     {
         thread::yield_now();
     }
@@ -233,31 +311,6 @@ fn greedy_beside(name: &str, addr: SocketAddr, answered: &AtomicU64) -> std::io:
     ))
 }
 
-/// The mio loop as it was before it had a turn budget, against the greedy client alone.
-fn mio_without_budget(config: &Config) -> Result<String, Box<dyn std::error::Error>> {
-    let config = Config {
-        turn_budget: usize::MAX,
-        ..config.clone()
-    };
-    let server = Kind::Mio.start(config)?;
-    let (stop, answered, failed) = (AtomicBool::new(false), AtomicU64::new(0), AtomicU64::new(0));
-    let line = thread::scope(|s| {
-        for _ in 0..2 {
-            s.spawn(|| good_client(server.addr, &stop, &answered, &failed));
-        }
-        // Let the good clients start before the greedy one does.
-        let began = Instant::now();
-        while answered.load(Ordering::Relaxed) < 100 && began.elapsed() < Duration::from_secs(5) {
-            thread::yield_now();
-        }
-        let line = greedy_beside("mio with no turn budget", server.addr, &answered);
-        stop.store(true, Ordering::Relaxed);
-        line
-    })?;
-    server.stop();
-    Ok(line)
-}
-
 fn try_server(
     kind: Kind,
     config: &Config,
@@ -314,8 +367,8 @@ fn try_server(
             answer.1,
         );
         all_served &= fresh_client_served(addr);
-        // The limit test counts exactly, so the good clients stop first and their
-        // connections close: the server then holds none.
+        // The silent clients must find every worker free, so the good clients stop first
+        // and their connections close: the server then holds none.
         stop.store(true, Ordering::Relaxed);
         for client in good {
             let _ = client.join();
@@ -323,7 +376,7 @@ fn try_server(
         seconds = started.elapsed().as_secs_f64();
         let began = Instant::now();
         while server.counters.open.load(Ordering::Relaxed) > 0
-            && began.elapsed() < Duration::from_secs(2)
+            && began.elapsed() < Duration::from_secs(10)
         {
             thread::sleep(Duration::from_millis(1));
         }
@@ -334,17 +387,18 @@ fn try_server(
             got,
             waited,
         );
-        let began = Instant::now();
-        while server.counters.open.load(Ordering::Relaxed) > 0
-            && began.elapsed() < Duration::from_secs(2)
-        {
-            thread::sleep(Duration::from_millis(1));
-        }
+        // The limit test counts exactly, on a server of its own whose timeout is long: with
+        // 0.5 s, the first silent connections could time out, and free their seats, before a
+        // slow machine had opened the last one.
+        let limit_server = kind.start(Config {
+            timeout: Duration::from_secs(10),
+            ..config.clone()
+        })?;
         let (limit, seated) = match kind {
             Kind::Pool => (config.workers + config.queue, config.workers),
             _ => (config.max_connections, config.max_connections),
         };
-        let (admitted, refused, last) = over_the_limit(&server, limit + 1, seated)?;
+        let (admitted, refused, last) = over_the_limit(&limit_server, limit + 1, seated)?;
         record(
             "one silent connection more than the limit",
             format!(
@@ -353,13 +407,19 @@ fn try_server(
             ),
             0.0,
         );
-        // The held connections are closed now, but the server learns it a moment later.
-        all_served &= (0..50).any(|_| {
-            fresh_client_served(addr) || {
-                thread::sleep(Duration::from_millis(10));
-                false
+        // The held connections are closed now, but the server learns it a moment later:
+        // the newcomer tries again, for up to 10 s.
+        let began = Instant::now();
+        all_served &= loop {
+            if fresh_client_served(limit_server.addr) {
+                break true;
             }
-        });
+            if began.elapsed() > Duration::from_secs(10) {
+                break false;
+            }
+            thread::sleep(Duration::from_millis(1));
+        };
+        limit_server.stop();
         println!("{greedy_line}");
         Ok(())
     })?;

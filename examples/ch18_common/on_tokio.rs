@@ -132,11 +132,10 @@ pub fn tokio_server(config: Config) -> io::Result<Server> {
                     continue;
                 };
                 let (config, counters, stop) = (config.clone(), shared.clone(), stop_rx.clone());
-                counters.open.fetch_add(1, Ordering::Relaxed);
+                let seat = Seat::take(&counters);
                 tasks.spawn(async move {
-                    let _ = serve(stream, config, Arc::clone(&counters), stop).await;
-                    counters.open.fetch_sub(1, Ordering::Relaxed);
-                    drop(permit);
+                    let _ = serve(stream, config, counters, stop).await;
+                    drop((seat, permit));
                 });
             }
             drop(listener);
@@ -158,5 +157,23 @@ pub fn tokio_server(config: Config) -> io::Result<Server> {
         signal,
         main,
     })
+}
+
+/// One open connection, counted in `open` for as long as its task holds it. The count goes
+/// down in `drop`, because a task that `abort_all` cancels never runs the code after its
+/// `.await`: dropping the future drops the seat (and the permit) with it.
+struct Seat(Arc<Counters>);
+
+impl Seat {
+    fn take(counters: &Arc<Counters>) -> Seat {
+        counters.open.fetch_add(1, Ordering::Relaxed);
+        Seat(Arc::clone(counters))
+    }
+}
+
+impl Drop for Seat {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 // ANCHOR_END: accept

@@ -294,7 +294,9 @@ fn event_loop(
         }
         if let Some(end) = stop_by {
             if slab.len == 0 || Instant::now() >= end {
-                return Ok(()); // dropping the slab closes what is left
+                // Dropping the slab closes what is left: count those as closed too.
+                counters.open.fetch_sub(slab.len, Ordering::Relaxed);
+                return Ok(());
             }
         }
     }
