@@ -13,14 +13,14 @@ use ch05_common::cli::no_arguments;
 use ch05_common::server::Server;
 use ureq::Agent;
 
-const DELAYS_MS: [u64; 5] = [100, 300, 400, 2000, 5000];
+const DELAYS_MS: [u64; 5] = [100, 300, 400, 3000, 5000];
 const DEADLINE: Duration = Duration::from_secs(1);
 
 const USAGE: &str = "\
 usage: ch05_deadline
 
 Starts the chapter's local HTTP server and makes five requests with delays of
-100, 300, 400, 2000 and 5000 ms, one thread each, and waits for the results for
+100, 300, 400, 3000 and 5000 ms, one thread each, and waits for the results for
 one second in all. Then shuts the agent down, which ends the requests still
 waiting, and joins every thread. Prints what arrived, and what the others got.
 ";
