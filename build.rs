@@ -189,7 +189,7 @@ fn main() -> ExitCode {
                     }
                     let _ = writeln!(
                         outputs,
-                        "    ({:?}, {:?}, {}),",
+                        "#[test]\nfn {}() {{\n    support::output({:?}, {});\n}}\n",
                         page.test_name(block.line()),
                         page.path,
                         block.line()
@@ -229,10 +229,7 @@ fn main() -> ExitCode {
     for (file, text) in [
         ("listings.rs", listings),
         ("compile_fail.rs", compile_fail),
-        (
-            "outputs.rs",
-            format!("/// Every output block: test name, page, line.\nconst BLOCKS: &[(&str, &str, usize)] = &[\n{outputs}];\n"),
-        ),
+        ("outputs.rs", outputs),
         ("figures.rs", figures),
         ("prose.rs", prose),
         ("copy_recipes.rs", copy_recipes),
