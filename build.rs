@@ -187,12 +187,17 @@ fn main() -> ExitCode {
                             message: problem,
                         });
                     }
+                    let program = match &block.command {
+                        bookkit::Command::Example { name, .. } => name.as_str(),
+                        _ => "",
+                    };
                     let _ = writeln!(
                         outputs,
-                        "#[test]\nfn {}() {{\n    support::output({:?}, {});\n}}\n",
+                        "    ({:?}, {:?}, {}, {:?}),",
                         page.test_name(block.line()),
                         page.path,
-                        block.line()
+                        block.line(),
+                        program
                     );
                 }
             }
@@ -229,7 +234,10 @@ fn main() -> ExitCode {
     for (file, text) in [
         ("listings.rs", listings),
         ("compile_fail.rs", compile_fail),
-        ("outputs.rs", outputs),
+        (
+            "outputs.rs",
+            format!("/// Every output block: test name, page, line, and the example it runs (or \"\").\nconst BLOCKS: &[(&str, &str, usize, &str)] = &[\n{outputs}];\n"),
+        ),
         ("figures.rs", figures),
         ("prose.rs", prose),
         ("copy_recipes.rs", copy_recipes),

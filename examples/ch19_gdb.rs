@@ -12,8 +12,8 @@ usage: ch19_gdb [--deadlock]
 
 Starts itself with --deadlock, a program whose two threads take two locks in opposite
 orders and deadlock; attaches gdb to it, prints the threads found waiting for a lock and
-the function each waits in, then kills it. With --deadlock, only deadlocks (for 30 s at
-most, then exits).
+the function each waits in, then kills it. With --deadlock, only deadlocks (until its
+input closes, for 30 s at most, then exits).
 ";
 
 /// How long gdb may take, all its runs together, before the program gives up on it.
@@ -41,7 +41,12 @@ fn deadlock() {
             .expect("spawn");
     }
     println!("started"); // the parent attaches gdb once it reads this
-                         // Bounded: the program exits by itself if nobody kills it.
+                         // Bounded: the program exits when its input closes, which happens when the parent ends
+                         // however it ends, and after 30 s if nobody kills it.
+    thread::spawn(|| {
+        let _ = std::io::stdin().read_to_end(&mut Vec::new());
+        std::process::exit(0);
+    });
     thread::sleep(Duration::from_secs(30));
 }
 // ANCHOR_END: deadlock
@@ -176,6 +181,7 @@ fn main() -> ExitCode {
     let exe = std::env::current_exe().expect("this program's path");
     let child = Command::new(exe)
         .arg("--deadlock")
+        .stdin(Stdio::piped()) // held open until the parent ends: the child's lifeline
         .stdout(Stdio::piped())
         .spawn()
         .expect("starts the deadlocking program");

@@ -630,7 +630,8 @@ pub enum Step {
         from: String,
         to: String,
     },
-    /// `cargo run|build [ARGS]`: the tests build the program (the console blocks run it).
+    /// `cargo run|build [ARGS]`: the tests check that the program compiles (`cargo check`;
+    /// the book's own build compiles it, and the console blocks run it).
     Build(Vec<String>),
 }
 
