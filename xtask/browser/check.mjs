@@ -19,7 +19,8 @@
 // with the page, the theme, the width, the rule and the element. The rules that look at
 // colour run on every page in every theme (at the desktop width: colours do not change with
 // the width, and mdBook's folded menu bar at 390 px is checked in every theme on the index),
-// on one element of each distinct style (see axeCheck);
+// on one element of each distinct style (see axeCheck), so the themes other than light load
+// only the pages where the light pass found a style no earlier page had (see lightVerdicts);
 // the others do not depend on the theme and run on every page at both widths, in light.
 // print.html repeats every chapter, checked page by page, so axe-core skips it.
 //
@@ -415,6 +416,8 @@ async function checkContrast(page, theme) {
 /**
  * Runs axe-core on the page as it is now and reports what it finds at `at` (page, theme and
  * width). `rules` is 'all', 'structure' (all but the colour rules), 'colour' or 'layout'.
+ * Returns how many styles the colour rules saw for the first time in this theme (0 for the
+ * other rules).
  */
 async function axeCheck(page, at, rules, theme = 'light') {
     if (!await page.evaluate(() => typeof window.axe === 'object')) {
@@ -515,6 +518,7 @@ async function axeCheck(page, at, rules, theme = 'light') {
             }
         }
     }
+    return paths.length;
 }
 
 /** Switches mdBook's theme as its theme menu does (the menu's own click handler). */
@@ -868,10 +872,35 @@ function bookPages() {
 const chapterPage = visit => visit.path !== 'print.html';
 
 /**
+ * For each page, how many styles the light pass's colour check saw there for the first time
+ * (-1 when the light pass stopped before it). The theme pass visits the pages in the same
+ * order, so its themes see a style first on the same page as light does: a page where light
+ * saw nothing new has nothing new in the other themes either, and they need not load it.
+ */
+const lightVerdicts = new Map();
+function lightVerdict(path) {
+    if (!lightVerdicts.has(path)) {
+        let settle;
+        const verdict = new Promise(resolve => { settle = resolve; });
+        lightVerdicts.set(path, { verdict, settle });
+    }
+    return lightVerdicts.get(path);
+}
+
+/**
  * The light pass: every check of every page and axe-core's every rule, then search, the
  * favicon, the calculator and a Run button, with a screenshot of each page.
  */
 async function lightPass(browser, visits) {
+    try {
+        await lightPassChecks(browser, visits);
+    } finally {
+        // However the light pass ended, the theme pass must not wait for it.
+        visits.forEach(visit => lightVerdict(visit.path).settle(-1));
+    }
+}
+
+async function lightPassChecks(browser, visits) {
     const context = await newContext(browser);
     const page = await watchedPage(context);
 
@@ -910,7 +939,7 @@ async function lightPass(browser, visits) {
         }
         if (chapterPage(visit)) {
             await axeCheck(page, `${visit.path} (light)`, 'structure');
-            await axeCheck(page, `${visit.path} (light)`, 'colour', 'light');
+            lightVerdict(visit.path).settle(await axeCheck(page, `${visit.path} (light)`, 'colour', 'light'));
         }
         if (visit.path === CALCULATOR_PAGE) {
             (await checkChartText(page)).forEach(f => problem(`${visit.path} (light)`, f));
@@ -990,9 +1019,10 @@ async function lightPass(browser, visits) {
 
 /**
  * The other themes at the desktop width, for axe-core's colour rules: the first (navy)
- * chosen with the theme menu as a reader does (mdBook remembers it), then on every page each
- * theme in turn, switched in place as the menu does. Navy also gets a screenshot of every
- * page and the calculator's contrast check.
+ * chosen with the theme menu as a reader does (mdBook remembers it), then on every page with
+ * a style that no earlier page had (the light pass says which) each theme in turn, switched
+ * in place as the menu does. Navy also gets the calculator's contrast check, and a
+ * screenshot of every page when screenshots are taken.
  */
 async function themePass(browser, visits, themes) {
     const context = await newContext(browser);
@@ -1008,6 +1038,11 @@ async function themePass(browser, visits, themes) {
         problem('theme menu', `choosing ${themes[0]} left class="${chosen[0]}", mdbook-theme=${chosen[1]}`);
     }
     for (const [index, visit] of visits.entries()) {
+        const needed = (shotDir !== '-' && themes[0] === 'navy') || visit.path === CALCULATOR_PAGE
+            || (chapterPage(visit) && await lightVerdict(visit.path).verdict !== 0);
+        if (!needed) {
+            continue;
+        }
         await open(page, visit.path);
         if (themes[0] === 'navy') {
             await screenshot(page, index, visit.path, 'navy');
@@ -1019,9 +1054,15 @@ async function themePass(browser, visits, themes) {
             continue;
         }
         await openDetails(page);
+        // Every theme here has seen the same pages, so the same styles: a page with no style
+        // new to the first theme has none new to the others, and their switches (each
+        // restyles the whole page) and runs would check nothing. (The light pass's verdict
+        // says so before the page is even loaded, once the light pass has been there.)
         for (const theme of themes) {
             await setTheme(page, theme);
-            await axeCheck(page, `${visit.path} (${theme})`, 'colour', theme);
+            if (await axeCheck(page, `${visit.path} (${theme})`, 'colour', theme) === 0) {
+                break;
+            }
         }
         await setTheme(page, themes[0]);
     }
