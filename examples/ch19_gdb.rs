@@ -40,9 +40,10 @@ fn deadlock() {
             .spawn(move || transfer(&from, &to, 10, &barrier))
             .expect("spawn");
     }
-    println!("started"); // the parent attaches gdb once it reads this
-                         // Bounded: the program exits when its input closes, which happens when the parent ends
-                         // however it ends, and after 30 s if nobody kills it.
+    // The parent attaches gdb once it reads this line.
+    println!("started");
+    // Bounded: the program exits when its input closes, as it does when the
+    // parent ends, however it ends; and after 30 s if nobody kills it.
     thread::spawn(|| {
         let _ = std::io::stdin().read_to_end(&mut Vec::new());
         std::process::exit(0);
