@@ -24,12 +24,13 @@ use bookkit::blocks::{output_blocks, Command};
 use bookkit::compare::compare;
 use bookkit::run::{built_example, may_skip, python_available, run};
 use bookkit::Page;
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::{Arguments, Trial};
 
 include!(concat!(env!("OUT_DIR"), "/outputs.rs"));
 
-/// The programs whose blocks take two places: chapter 18's load measurements.
+/// The programs whose blocks take `HEAVY_PLACES` places: chapter 18's load measurements.
 const HEAVY: &[&str] = &["ch18_measured"];
+const HEAVY_PLACES: usize = 2;
 
 /// The runner's places: a block waits until it has the places it needs.
 struct Places {
@@ -73,7 +74,7 @@ impl Places {
         }
         loop {
             let reserved = if !heavy && state.heavy_waiting > 0 && state.heavy_running == 0 {
-                2
+                HEAVY_PLACES
             } else {
                 0
             };
@@ -127,8 +128,9 @@ fn main() -> ExitCode {
         .max(1);
     args.test_threads = Some(threads);
     let places: &'static Places = Box::leak(Box::new(Places::new(threads)));
-    // A failing block reports through `Failed`, with its place; the default hook would print
-    // the same message a second time, as it happens, between other blocks' lines.
+    // libtest-mimic catches a failing block's panic and reports its message, with its place;
+    // the default hook would print the same message a second time, as it happens, between
+    // other blocks' lines.
     std::panic::set_hook(Box::new(|_| {}));
     let mut blocks: Vec<_> = BLOCKS.to_vec();
     // Stable: the heavy blocks first, the others in the pages' order.
@@ -137,21 +139,16 @@ fn main() -> ExitCode {
         .into_iter()
         .map(|(name, page, line, program)| {
             // With two places or fewer, every block takes one, as under libtest.
-            let needs = if HEAVY.contains(&program) && threads > 2 {
-                2
+            let needs = if HEAVY.contains(&program) && threads > HEAVY_PLACES {
+                HEAVY_PLACES
             } else {
                 1
             };
             Trial::test(name, move || {
+                // Given back as the block ends, a panic included.
                 let _held = places.take(needs);
-                std::panic::catch_unwind(|| output(page, line)).map_err(|payload| {
-                    let message = payload
-                        .downcast_ref::<String>()
-                        .cloned()
-                        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                        .unwrap_or_else(|| "the block's test panicked".into());
-                    Failed::from(message)
-                })
+                output(page, line);
+                Ok(())
             })
         })
         .collect();
