@@ -224,10 +224,13 @@ pub fn built_example(name: &str) -> io::Result<std::path::PathBuf> {
 /// Runs `cargo build --quiet ARGS` (a debug build, like the tests').
 fn cargo_build(args: &[&str]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // From the book's folder, so that cargo selects the workspace's default members as the
+    // tests' own `cargo test` did (a test runs in its package's folder, book-tests/).
     let status = Command::new(cargo)
         .arg("build")
         .arg("--quiet")
         .args(args)
+        .current_dir(crate::book_root())
         .status()
         .map_err(|e| e.to_string())?;
     status

@@ -5,8 +5,8 @@
 
 mod support {
     use std::any::Any;
+    use std::io::Write as _;
     use std::panic;
-    use std::path::Path;
     use std::process::Command;
     use std::sync::mpsc;
     use std::thread;
@@ -36,6 +36,17 @@ mod support {
         if !run_it {
             return;
         }
+        // A run that passed before with the same build and inputs is not made again (see
+        // `bookkit::passes`); the first listing's test records it for all of them.
+        let checked = (example, bookkit::passes::stamp(&binary));
+        let passes = bookkit::passes::Passes::open();
+        if passes.is_some_and(|passes| passes.passed_before(&checked)) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "{place}: {example} passed before with the same build and inputs; not run again"
+            );
+            return;
+        }
         let once = RUNS
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -43,7 +54,7 @@ mod support {
             .entry(example.to_owned())
             .or_default()
             .clone();
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let root = bookkit::book_root();
         let result = once
             .get_or_init(|| {
                 run(Command::new(binary).current_dir(root), TIME_LIMIT).map_err(|e| e.to_string())
@@ -69,6 +80,9 @@ mod support {
                 result.strays.join(", ")
             );
         }
+        if let Some(passes) = passes {
+            passes.record(&checked);
+        }
     }
 
     /// A listing that shows part of chapter 15's Python extension (`ch15-primes/src/`): PyO3
@@ -78,8 +92,7 @@ mod support {
     // Unused only if no page shows the extension's source.
     #[allow(dead_code)]
     pub fn extension_listing(place: &str) {
-        use std::io::Write as _;
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let root = bookkit::book_root();
         if let Err(why) =
             bookkit::run::python_available().and_then(|()| bookkit::pyext::maturin_available(root))
         {
@@ -102,7 +115,7 @@ mod support {
     // Unused only if no page shows a loom model.
     #[allow(dead_code)]
     pub fn loom_listing(place: &str, model: &str) {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let root = bookkit::book_root();
         let mut cargo = bookkit::run::loom_cargo(root).unwrap_or_else(|e| panic!("{place}: {e}"));
         let result = bookkit::run::run(
             cargo.args(["--no-run", "--test", model]),

@@ -26,13 +26,20 @@ use std::process::ExitCode;
 use bookkit::{ListingKind, Problem};
 
 fn main() -> ExitCode {
-    let root_dir = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let out_dir = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     let target = env::var("TARGET").expect("cargo sets TARGET");
-    let root = Path::new(&root_dir);
+    // This package lives in the book's folder, book-tests/.
+    let root = bookkit::book_root();
+    let root_dir = root.to_string_lossy().into_owned();
     // A directory is watched as a whole: a new page or example reruns this script.
-    for watched in ["src", "examples", "book.toml", "Cargo.toml"] {
-        println!("cargo:rerun-if-changed={watched}");
+    for watched in [
+        "src",
+        "examples",
+        "book.toml",
+        "Cargo.toml",
+        "book-tests/Cargo.toml",
+    ] {
+        println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
 
     let pages = match bookkit::pages::pages(root) {
@@ -70,7 +77,10 @@ fn main() -> ExitCode {
     // A program that is a package of its own (`chNN-slug/src/main.rs`) is watched like the
     // examples.
     for package in &packages {
-        println!("cargo:rerun-if-changed={package}/src");
+        println!(
+            "cargo:rerun-if-changed={}",
+            root.join(package).join("src").display()
+        );
     }
     let mut command_line = String::new();
     let mut listings = String::new();
@@ -205,6 +215,7 @@ fn main() -> ExitCode {
         }
     }
     check_example_names(root, &mut problems);
+    check_skeptic_dependencies(root, &mut problems);
     for example in example_programs(root).into_iter().chain(packages) {
         // A package's name has hyphens (`ch12-parking-lot-detector`), a test's cannot.
         let test = example.replace('-', "_");
@@ -273,6 +284,43 @@ fn package_problem(packages: &[String], block: &bookkit::OutputBlock) -> Option<
     (!packages.contains(name)).then(|| {
         format!("`-p {name}`: no program `{name}/src/main.rs` with its own `{name}/Cargo.toml`")
     })
+}
+
+/// book-tests lists every crate of the book's package among its dev-dependencies, so that
+/// skeptic compiles each listing against the builds the test binary was linked with (see
+/// book-tests/Cargo.toml). A crate added to the book and not here is named.
+fn check_skeptic_dependencies(root: &Path, problems: &mut Vec<Problem>) {
+    let read = |path: &str| fs::read_to_string(root.join(path)).unwrap_or_default();
+    let book = dependency_names(&read("Cargo.toml"), "[dependencies]");
+    let tests = dependency_names(&read("book-tests/Cargo.toml"), "[dev-dependencies]");
+    for missing in book.difference(&tests) {
+        problems.push(Problem {
+            page: "book-tests/Cargo.toml".into(),
+            line: 1,
+            message: format!(
+                "the book's crate `{missing}` is not among the dev-dependencies: add \
+                 `{missing}.workspace = true`, so that listings link the build the tests use"
+            ),
+        });
+    }
+}
+
+/// The names in one section of a manifest, one `name = ...` or `name.workspace = true` a line
+/// (how the book's manifests write them).
+fn dependency_names(manifest: &str, section: &str) -> std::collections::BTreeSet<String> {
+    let mut names = std::collections::BTreeSet::new();
+    let mut inside = false;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            inside = line == section;
+        } else if inside && !line.starts_with('#') {
+            if let Some((key, _)) = line.split_once('=') {
+                let key = key.trim();
+                names.insert(key.strip_suffix(".workspace").unwrap_or(key).to_owned());
+            }
+        }
+    }
+    names
 }
 
 /// Examples follow `chNN_slug` so that a chapter's files share its prefix.

@@ -5,7 +5,6 @@
 
 mod support {
     use std::fs;
-    use std::path::Path;
     use std::process::Command;
 
     use bookkit::run::{built_example, run, TIME_LIMIT};
@@ -13,9 +12,9 @@ mod support {
     // Unused only while the book has no generated figure.
     #[allow(dead_code)]
     pub fn figure(example: &str, figure: &str) {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let root = bookkit::book_root();
         let binary = built_example(example).unwrap_or_else(|e| panic!("{figure}: {e}"));
-        let drawn = run(&mut Command::new(binary), TIME_LIMIT)
+        let drawn = run(Command::new(binary).current_dir(root), TIME_LIMIT)
             .unwrap_or_else(|e| panic!("{figure}: cannot run {example}: {e}"));
         assert_eq!(
             drawn.code,

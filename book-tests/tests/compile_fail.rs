@@ -22,7 +22,7 @@ mod support {
     // Unused only while the book has no compile_fail listing.
     #[allow(dead_code)]
     pub fn compile_fail(page_path: &str, line: usize) {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let root = bookkit::book_root();
         let place = format!("{page_path}:{line}");
         let page = Page::read(root, page_path).unwrap_or_else(|e| panic!("{place}: {e}"));
         let (_, found) = listings(root, &page).unwrap_or_else(|problems| panic!("{}", problems[0]));

@@ -16,12 +16,13 @@
 //! end.
 
 use std::io::Write as _;
-use std::path::Path;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, PoisonError};
 
 use bookkit::blocks::{output_blocks, Command};
 use bookkit::compare::compare;
+use bookkit::passes::{stamp, Passes};
 use bookkit::run::{built_example, may_skip, python_available, run};
 use bookkit::Page;
 use libtest_mimic::{Arguments, Trial};
@@ -152,11 +153,22 @@ fn main() -> ExitCode {
             })
         })
         .collect();
-    libtest_mimic::run(&args, trials).exit_code()
+    let conclusion = libtest_mimic::run(&args, trials);
+    let not_run = NOT_RUN_AGAIN.load(Ordering::Relaxed);
+    if not_run > 0 {
+        println!(
+            "{not_run} blocks not run again: each passed before, with the same words on its page \
+             and the same programs, inputs and harness (BOOK_RERUN=1 runs them; CI always does)\n"
+        );
+    }
+    conclusion.exit_code()
 }
 
+/// How many blocks `Passes` found unchanged since they last passed.
+static NOT_RUN_AGAIN: AtomicUsize = AtomicUsize::new(0);
+
 fn output(page_path: &str, line: usize) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = bookkit::book_root();
     let place = format!("{page_path}:{line}");
     let page = Page::read(root, page_path).unwrap_or_else(|e| panic!("{place}: {e}"));
     let block = output_blocks(&page)
@@ -180,6 +192,23 @@ fn output(page_path: &str, line: usize) {
             let _ = writeln!(std::io::stderr(), "{place}: Python block SKIPPED: {why}");
             return;
         }
+    }
+    // What the block depends on besides the harness and the book's program files (see
+    // `Passes`): its page's words and the program's build.
+    let program = match &block.command {
+        Command::Example { name, .. } => built_example(name).ok().and_then(|path| stamp(&path)),
+        _ => None,
+    };
+    let checked = (
+        page_path,
+        &block.block.tokens,
+        &block.block.content,
+        program,
+    );
+    let passes = Passes::open();
+    if passes.is_some_and(|passes| passes.passed_before(&checked)) {
+        NOT_RUN_AGAIN.fetch_add(1, Ordering::Relaxed);
+        return;
     }
     let mut command = block
         .command
@@ -211,5 +240,8 @@ fn output(page_path: &str, line: usize) {
             "{place}: `{}`: {why}\nIf the program changed on purpose, regenerate the outputs with `cargo xtask outputs`.",
             block.command_line
         );
+    }
+    if let Some(passes) = passes {
+        passes.record(&checked);
     }
 }

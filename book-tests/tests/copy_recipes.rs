@@ -14,6 +14,7 @@
 #[allow(dead_code)] // Unused only while the book has no copy recipe.
 mod support {
     use std::fs;
+    use std::io::Write as _;
     use std::path::{Path, PathBuf};
     use std::process::Command;
     use std::time::Duration;
@@ -26,7 +27,7 @@ mod support {
     const BUILD_LIMIT: Duration = Duration::from_secs(15 * 60);
 
     pub fn copy_recipe(page_path: &str, line: usize) {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let root = bookkit::book_root();
         let place = format!("{page_path}:{line}");
         let page = Page::read(root, page_path).unwrap_or_else(|e| panic!("{place}: {e}"));
         let recipe = copy_recipes(&page)
@@ -34,6 +35,17 @@ mod support {
             .into_iter()
             .find(|r| r.line == line)
             .unwrap_or_else(|| panic!("{place}: no copy recipe here any more; rebuild"));
+        // A recipe that passed before with the same steps and the same files to copy is not
+        // carried out again (see `bookkit::passes`).
+        let checked = (page_path, format!("{:?}", recipe.steps));
+        let passes = bookkit::passes::Passes::open();
+        if passes.is_some_and(|passes| passes.passed_before(&checked)) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "{place}: passed before with the same steps and files; not run again"
+            );
+            return;
+        }
         let scratch = scratch_dir("copy-recipe").expect("a scratch folder");
         let build_dir = target_dir().expect("target folder").join("copy-recipes");
         let book = root.to_string_lossy().into_owned();
@@ -57,6 +69,9 @@ mod support {
             }
         }
         let _ = fs::remove_dir_all(&scratch);
+        if let Some(passes) = passes {
+            passes.record(&checked);
+        }
     }
 
     fn cargo(place: &str, dir: &Path, args: &[&str], build_dir: &Path) {

@@ -13,7 +13,7 @@ const LIMIT: Duration = Duration::from_secs(15 * 60);
 
 #[test]
 fn loom_models() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = bookkit::book_root();
     let result = run(&mut loom_cargo(root).expect("target folder"), LIMIT).expect("runs cargo");
     assert!(
         result.code == Some(0) && passed(&result.stdout) > 0,

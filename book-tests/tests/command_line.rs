@@ -14,7 +14,7 @@ mod support {
     pub fn command_line(example: &str) {
         let binary = built_example(example).unwrap_or_else(|e| panic!("{example}: {e}"));
 
-        let help = run(Command::new(&binary).arg("--help"), TIME_LIMIT)
+        let help = run(program(&binary).arg("--help"), TIME_LIMIT)
             .unwrap_or_else(|e| panic!("{example}: cannot run it: {e}"));
         assert_eq!(
             help.code,
@@ -29,7 +29,7 @@ mod support {
             help.transcript()
         );
 
-        let bogus = run(Command::new(&binary).arg(BOGUS), TIME_LIMIT)
+        let bogus = run(program(&binary).arg(BOGUS), TIME_LIMIT)
             .unwrap_or_else(|e| panic!("{example}: cannot run it: {e}"));
         let error_lines: Vec<&str> = bogus.stderr.lines().collect();
         assert!(
@@ -45,10 +45,18 @@ mod support {
         closed_pipe(example, &binary);
     }
 
+    /// The program, started in the book's folder as a reader starts it (a test itself runs
+    /// in book-tests/).
+    fn program(binary: &std::path::Path) -> Command {
+        let mut command = Command::new(binary);
+        command.current_dir(bookkit::book_root());
+        command
+    }
+
     /// Runs the program with its standard output already closed at the other end, as
     /// `program | head` leaves it once `head` has read its lines.
     fn closed_pipe(example: &str, binary: &std::path::Path) {
-        let result = run_with_closed_stdout(&mut Command::new(binary), TIME_LIMIT)
+        let result = run_with_closed_stdout(&mut program(binary), TIME_LIMIT)
             .unwrap_or_else(|e| panic!("{example}: cannot run it: {e}"));
         assert!(
             !result.timed_out,
