@@ -38,14 +38,13 @@ mod support {
         // A recipe that passed before with the same steps and the same files to copy is not
         // carried out again (see `bookkit::passes`).
         let checked = (page_path, format!("{:?}", recipe.steps));
-        let passes = bookkit::passes::Passes::open();
-        if passes.is_some_and(|passes| passes.passed_before(&checked)) {
+        let Some(mark) = bookkit::passes::must_run(&checked) else {
             let _ = writeln!(
                 std::io::stderr(),
                 "{place}: passed before with the same steps and files; not run again"
             );
             return;
-        }
+        };
         let scratch = scratch_dir("copy-recipe").expect("a scratch folder");
         let build_dir = target_dir().expect("target folder").join("copy-recipes");
         let book = root.to_string_lossy().into_owned();
@@ -69,9 +68,7 @@ mod support {
             }
         }
         let _ = fs::remove_dir_all(&scratch);
-        if let Some(passes) = passes {
-            passes.record(&checked);
-        }
+        mark.passed();
     }
 
     fn cargo(place: &str, dir: &Path, args: &[&str], build_dir: &Path) {

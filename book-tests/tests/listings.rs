@@ -39,14 +39,13 @@ mod support {
         // A run that passed before with the same build and inputs is not made again (see
         // `bookkit::passes`); the first listing's test records it for all of them.
         let checked = (example, bookkit::passes::stamp(&binary));
-        let passes = bookkit::passes::Passes::open();
-        if passes.is_some_and(|passes| passes.passed_before(&checked)) {
+        let Some(mark) = bookkit::passes::must_run(&checked) else {
             let _ = writeln!(
                 std::io::stderr(),
                 "{place}: {example} passed before with the same build and inputs; not run again"
             );
             return;
-        }
+        };
         let once = RUNS
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -80,9 +79,7 @@ mod support {
                 result.strays.join(", ")
             );
         }
-        if let Some(passes) = passes {
-            passes.record(&checked);
-        }
+        mark.passed();
     }
 
     /// A listing that shows part of chapter 15's Python extension (`ch15-primes/src/`): PyO3

@@ -22,7 +22,7 @@ use std::sync::{Condvar, Mutex, PoisonError};
 
 use bookkit::blocks::{output_blocks, Command};
 use bookkit::compare::compare;
-use bookkit::passes::{stamp, Passes};
+use bookkit::passes::{must_run, stamp};
 use bookkit::run::{built_example, may_skip, python_available, run};
 use bookkit::Page;
 use libtest_mimic::{Arguments, Trial};
@@ -164,7 +164,7 @@ fn main() -> ExitCode {
     conclusion.exit_code()
 }
 
-/// How many blocks `Passes` found unchanged since they last passed.
+/// How many blocks passed before with the same inputs (`bookkit::passes`), so were not run.
 static NOT_RUN_AGAIN: AtomicUsize = AtomicUsize::new(0);
 
 fn output(page_path: &str, line: usize) {
@@ -205,11 +205,10 @@ fn output(page_path: &str, line: usize) {
         &block.block.content,
         program,
     );
-    let passes = Passes::open();
-    if passes.is_some_and(|passes| passes.passed_before(&checked)) {
+    let Some(mark) = must_run(&checked) else {
         NOT_RUN_AGAIN.fetch_add(1, Ordering::Relaxed);
         return;
-    }
+    };
     let mut command = block
         .command
         .process(root, built_example)
@@ -241,7 +240,5 @@ fn output(page_path: &str, line: usize) {
             block.command_line
         );
     }
-    if let Some(passes) = passes {
-        passes.record(&checked);
-    }
+    mark.passed();
 }

@@ -9,12 +9,15 @@
 //! everything it depended on, and the next run of the same test binary skips a test whose mark
 //! is there. The hash covers:
 //!
-//! - the test binary itself, byte for byte (the harness, bookkit's comparison and masking,
-//!   the toolchain);
 //! - what the test checks, as its page says it now: the block or recipe, word for word (not
 //!   its line, so that a block moved by an edit above it keeps its mark);
 //! - every file a program is built from or reads: `examples/`, `python/`, the packages of
-//!   their own (`chNN-slug/`), `Cargo.toml` and `Cargo.lock`, by path, size and time of change.
+//!   their own (`chNN-slug/`), `Cargo.toml` and `Cargo.lock`, by path, size and time of change;
+//! - the harness, the same way: `book-tests/` and `bookkit/` (the comparison and masking);
+//! - the toolchain (the stamp of the cargo that runs the tests).
+//!
+//! Not the test binary's bytes: they hold every block's line, so an edit that moves one block
+//! of one page would make every test of the book run again.
 //!
 //! What it cannot cover (the machine, the Python installed) is why CI, where `CI` is set,
 //! never skips anything, and why `BOOK_RERUN=1` runs everything here too.
@@ -26,38 +29,37 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::UNIX_EPOCH;
 
-/// The marks of one test binary, for the inputs as they are now.
-pub struct Passes {
-    dir: PathBuf,
-}
+/// What a test that must run leaves behind when it passes.
+pub struct Mark(Option<PathBuf>);
 
-impl Passes {
-    /// The marks of the running test binary, or `None` when every test must run: in CI, with
-    /// `BOOK_RERUN` set, or when the target folder cannot hold them.
-    pub fn open() -> Option<&'static Passes> {
-        static PASSES: OnceLock<Option<Passes>> = OnceLock::new();
-        PASSES.get_or_init(open_passes).as_ref()
-    }
-
-    /// Whether the test that checks `checked` passed before with the same inputs.
-    pub fn passed_before(&self, checked: &impl Hash) -> bool {
-        self.mark(checked).exists()
-    }
-
-    /// Remembers that the test that checks `checked` has just passed.
-    pub fn record(&self, checked: &impl Hash) {
-        // Losing a mark only means running the test again next time.
-        let _ = fs::write(self.mark(checked), b"");
-    }
-
-    fn mark(&self, checked: &impl Hash) -> PathBuf {
-        let mut hasher = DefaultHasher::new();
-        checked.hash(&mut hasher);
-        self.dir.join(format!("{:016x}", hasher.finish()))
+impl Mark {
+    /// Remembers that the test has passed.
+    pub fn passed(self) {
+        if let Some(path) = self.0 {
+            // Losing a mark only means running the test again next time.
+            let _ = fs::write(path, b"");
+        }
     }
 }
 
-fn open_passes() -> Option<Passes> {
+/// `None` if the test that checks `checked` passed before with the same inputs, so need not
+/// run; else the mark to leave with `Mark::passed` once it has passed (a failing test panics
+/// first, and leaves none).
+pub fn must_run(checked: &impl Hash) -> Option<Mark> {
+    static MARKS: OnceLock<Option<PathBuf>> = OnceLock::new();
+    let Some(dir) = MARKS.get_or_init(marks_dir) else {
+        return Some(Mark(None));
+    };
+    let mut hasher = DefaultHasher::new();
+    checked.hash(&mut hasher);
+    let path = dir.join(format!("{:016x}", hasher.finish()));
+    (!path.exists()).then_some(Mark(Some(path)))
+}
+
+/// The folder of the running test binary's marks for the inputs as they are now, or `None`
+/// when every test must run: in CI, with `BOOK_RERUN` set, or when the target folder cannot
+/// hold them.
+fn marks_dir() -> Option<PathBuf> {
     if std::env::var_os("CI").is_some() || std::env::var_os("BOOK_RERUN").is_some() {
         return None;
     }
@@ -71,17 +73,18 @@ fn open_passes() -> Option<Passes> {
     let binary_dir = crate::run::target_dir().ok()?.join("passes").join(name);
 
     let mut hasher = DefaultHasher::new();
-    // The binary's bytes, not its time of change: cargo links the tests again after every
-    // edit to a page (their build script ran), into the same bytes when nothing else changed.
-    fs::read(&test_binary).ok()?.hash(&mut hasher);
     inputs(crate::book_root()).hash(&mut hasher);
+    // The toolchain: cargo runs the tests with `CARGO` set to its own path, in the toolchain's
+    // folder, and rustup replaces it when it updates the toolchain.
+    let cargo = std::env::var_os("CARGO").map(PathBuf::from);
+    cargo.as_deref().map(stamp).hash(&mut hasher);
     let dir = binary_dir.join(format!("{:016x}", hasher.finish()));
     if !dir.is_dir() {
         // New inputs: the marks of the old ones can never match again.
         let _ = fs::remove_dir_all(&binary_dir);
         fs::create_dir_all(&dir).ok()?;
     }
-    Some(Passes { dir })
+    Some(dir)
 }
 
 /// The size and time of change of a file, or nothing if it is missing.
@@ -91,13 +94,17 @@ pub fn stamp(path: &Path) -> Option<(u64, u128)> {
     Some((metadata.len(), changed.as_nanos()))
 }
 
-/// Every file a program of the book is built from or reads, with its stamp, in a fixed order.
+/// Every file a program of the book is built from or reads, and every file of the tests'
+/// harness, with its stamp, in a fixed order.
 fn inputs(root: &Path) -> Vec<(PathBuf, Option<(u64, u128)>)> {
     let mut tops = vec![
         root.join("examples"),
         root.join("python"),
         root.join("Cargo.toml"),
         root.join("Cargo.lock"),
+        // The harness: the tests' code and the comparison and masking they use.
+        root.join("book-tests"),
+        root.join("bookkit"),
     ];
     // The programs and the extension that are packages of their own: `chNN-slug/`.
     if let Ok(entries) = fs::read_dir(root) {
