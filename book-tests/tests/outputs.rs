@@ -194,7 +194,7 @@ fn output(page_path: &str, line: usize) {
         }
     }
     // What the block depends on besides the harness and the book's program files (see
-    // `Passes`): its page's words and the program's build.
+    // `bookkit::passes`): its page's words and the program's build.
     let program = match &block.command {
         Command::Example { name, .. } => built_example(name).ok().and_then(|path| stamp(&path)),
         _ => None,

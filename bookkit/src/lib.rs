@@ -2,8 +2,9 @@
 //!
 //! `book-tests/build.rs` uses it to expand mdBook's include directives and to list the
 //! listings, output blocks and compile-fail listings that become tests; the tests use it to
-//! read the page they check (the page is the specification, a test keeps no copy of it); the xtask uses it to
-//! regenerate output blocks. So there is one parser of pages, and one masking rule.
+//! read the page they check (the page is the specification, a test keeps no copy of it); the
+//! xtask uses it to regenerate output blocks. So there is one parser of pages, and one
+//! masking rule.
 
 pub mod blocks;
 pub mod compare;

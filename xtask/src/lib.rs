@@ -6,12 +6,9 @@ pub mod regenerate;
 pub mod serve;
 pub mod server;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-/// The book's root: the folder above this crate.
+/// The book's root, as bookkit finds it for the tests.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives inside the book's folder")
-        .to_path_buf()
+    bookkit::book_root().to_path_buf()
 }
